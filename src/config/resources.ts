@@ -1,0 +1,40 @@
+/**
+ * The Cosmos containers and queues the engine relies on. Provisioning (local start, tests)
+ * creates what is missing; in Azure the same list is created by infrastructure as code.
+ */
+export interface ContainerSpec {
+  readonly id: string;
+  readonly partitionKeyPath: string;
+}
+
+/** The engine's own database (`PRIVACY_DATABASE`). */
+export const PRIVACY_CONTAINERS = {
+  requests: { id: "requests", partitionKeyPath: "/id" },
+  audit: { id: "audit", partitionKeyPath: "/requestId" },
+  outbox: { id: "outbox", partitionKeyPath: "/orgId" },
+  orgSettings: { id: "orgSettings", partitionKeyPath: "/orgId" },
+} as const satisfies Record<string, ContainerSpec>;
+
+/** The platform's database (`PLATFORM_DATABASE`): ../shared/platform-data-model.md. */
+export const PLATFORM_CONTAINER_IDS = [
+  "organizations",
+  "users",
+  "contacts",
+  "conversations",
+  "messages",
+  "orders",
+  "campaignEvents",
+  "campaigns",
+  "knowledgeBaseDocuments",
+] as const;
+export type PlatformContainerId = (typeof PLATFORM_CONTAINER_IDS)[number];
+
+export const PLATFORM_CONTAINERS: readonly ContainerSpec[] = PLATFORM_CONTAINER_IDS.map((id) => ({
+  id,
+  partitionKeyPath: "/orgId",
+}));
+
+/** Storage queues: the work queue and its poison queue, as the Functions host names it. */
+export function engineQueues(workQueue: string): readonly string[] {
+  return [workQueue, `${workQueue}-poison`];
+}

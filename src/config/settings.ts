@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { Cron } from "croner";
+
+/**
+ * Every setting the engine reads, parsed once by one schema. A missing or malformed setting
+ * stops the start with a message that names it. Names are app-setting names, as in Azure.
+ */
+export const ROLE_NAMES = ["privacy-admin", "privacy-operator", "auditor", "service"] as const;
+export const Role = z.enum(ROLE_NAMES);
+export type Role = z.infer<typeof Role>;
+
+/** An API key as stored in settings: its SHA-256 (hex), never the key itself. */
+export const ApiKeyEntry = z.strictObject({
+  id: z.string().min(1).max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the lowercase hex SHA-256 of the key"),
+  role: Role,
+  orgs: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]),
+});
+export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
+
+const booleanSetting = z
+  .enum(["true", "false", "1", "0"])
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
+
+const ncrontab = z.string().refine(
+  (value) => {
+    if (value.split(/\s+/).length !== 6) return false;
+    try {
+      new Cron(value, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})" },
+);
+
+const name = (pattern: RegExp, hint: string) => z.string().regex(pattern, hint);
+const queueName = name(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "must be a valid storage queue name");
+
+const jsonArray = <T extends z.ZodType>(item: T) =>
+  z
+    .string()
+    .default("[]")
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item));
+
+export const SettingsSchema = z.object({
+  COSMOS_ENDPOINT: z.url(),
+  COSMOS_KEY: z.string().min(1),
+  PRIVACY_DATABASE: name(/^[A-Za-z0-9_-]{1,255}$/, "must be a Cosmos database id").default("privacy"),
+  PLATFORM_DATABASE: name(/^[A-Za-z0-9_-]{1,255}$/, "must be a Cosmos database id").default("platform"),
+  AzureWebJobsStorage: z.string().min(1),
+  PRIVACY_WORK_QUEUE: queueName.default("privacy-work"),
+  PRIVACY_ASSETS_CONTAINER: name(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "must be a valid blob container name").default(
+    "org-assets",
+  ),
+  PRIVACY_SUBJECT_KEY_SECRET: z.string().min(32, "must be at least 32 characters"),
+  PRIVACY_API_KEYS: jsonArray(ApiKeyEntry),
+  PRIVACY_DEV_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  PRIVACY_EASYAUTH_ENABLED: booleanSetting,
+  PRIVACY_DEADLINE_SCHEDULE: ncrontab.default("0 5 * * * *"),
+  PRIVACY_VERIFICATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  PRIVACY_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  PRIVACY_DUE_SOON_DAYS: z.coerce.number().int().min(1).max(30).default(3),
+  /** Set by App Service / Functions in Azure; used to refuse development-only settings there. */
+  WEBSITE_SITE_NAME: z.string().optional(),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "SettingsError";
+  }
+}
+
+/** Parses settings from the environment. Messages name the setting, never echo its value. */
+export function parseSettings(env: NodeJS.ProcessEnv): Settings {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(SettingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") input[key] = value;
+  }
+  const parsed = SettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new SettingsError(
+      parsed.error.issues.map((issue) => {
+        const [head, ...rest] = issue.path;
+        const setting = String(head ?? "settings");
+        const where = rest.length > 0 ? ` (at ${rest.join(".")})` : "";
+        const missing = input[setting] === undefined && issue.code === "invalid_type";
+        return missing ? `${setting} is required but not set` : `${setting}${where}: ${issue.message}`;
+      }),
+    );
+  }
+  const settings = parsed.data;
+  if (settings.PRIVACY_DEV_API_KEY !== undefined && settings.WEBSITE_SITE_NAME !== undefined) {
+    throw new SettingsError(["PRIVACY_DEV_API_KEY must not be set when running in Azure (WEBSITE_SITE_NAME is set)"]);
+  }
+  return settings;
+}

@@ -1,0 +1,47 @@
+import type { Role } from "../config/settings.js";
+import type { RequestType } from "./request.js";
+
+/** What a caller may do. Routes name one action each; the table below is the whole policy. */
+export const ACTIONS = [
+  "request:open",
+  "request:read",
+  "request:verify",
+  "request:extend",
+  "request:reject",
+  "request:cancel",
+  "audit:read",
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface Caller {
+  /** The key id or principal id: safe to log, never the secret. */
+  readonly id: string;
+  readonly kind: "api-key" | "principal";
+  readonly role: Role;
+  readonly orgs: "*" | readonly string[];
+}
+
+const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
+  "privacy-admin": ACTIONS,
+  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel"],
+  auditor: ["request:read", "audit:read"],
+  service: ["request:open"],
+};
+
+/** Request types a role may open; `undefined` means every type. */
+const OPENABLE: Readonly<Partial<Record<Role, readonly RequestType[]>>> = {
+  service: ["erasure"],
+};
+
+export function mayPerform(caller: Caller, action: Action): boolean {
+  return PERMISSIONS[caller.role].includes(action);
+}
+
+export function mayOpen(caller: Caller, type: RequestType): boolean {
+  const allowed = OPENABLE[caller.role];
+  return mayPerform(caller, "request:open") && (allowed === undefined || allowed.includes(type));
+}
+
+export function mayActOnOrg(caller: Caller, orgId: string): boolean {
+  return caller.orgs === "*" || caller.orgs.includes(orgId);
+}

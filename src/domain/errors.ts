@@ -1,0 +1,63 @@
+/**
+ * One small error family for the whole engine. `code` is a closed union; HTTP maps it to
+ * RFC 9457 problem+json. `isCallerFault` separates the caller's mistakes (never a 5xx, never a
+ * change of state) from the system's faults.
+ */
+export type EngineErrorCode =
+  | "validation"
+  | "unauthenticated"
+  | "forbidden"
+  | "not-found"
+  | "conflict"
+  | "payload-too-large"
+  | "unsupported-media-type"
+  | "unavailable"
+  | "internal";
+
+export interface ProblemField {
+  /** Path of the offending field, e.g. `subject.phone` or `body`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  /** A short, stable machine-readable reason, e.g. `illegal-transition`. */
+  readonly reason: string;
+  readonly fields: readonly ProblemField[];
+
+  constructor(
+    code: EngineErrorCode,
+    message: string,
+    options: { reason?: string; fields?: readonly ProblemField[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "EngineError";
+    this.code = code;
+    this.reason = options.reason ?? code;
+    this.fields = options.fields ?? [];
+  }
+
+  get isCallerFault(): boolean {
+    return this.code !== "unavailable" && this.code !== "internal";
+  }
+}
+
+/** Every thrown thing becomes a real Error (JS allows `throw "x"`). */
+export function ensureError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  let text: string;
+  try {
+    text = typeof thrown === "string" ? thrown : JSON.stringify(thrown);
+  } catch {
+    text = String(thrown);
+  }
+  return new Error(`Non-error thrown: ${text}`);
+}
+
+/** Wraps anything that is not already an EngineError as an internal fault, keeping the cause. */
+export function toEngineError(thrown: unknown): EngineError {
+  if (thrown instanceof EngineError) return thrown;
+  const error = ensureError(thrown);
+  return new EngineError("internal", "Internal error", { cause: error });
+}

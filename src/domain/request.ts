@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+/** The rights a data subject can exercise through the engine. */
+export const REQUEST_TYPES = [
+  "access",
+  "portability",
+  "rectification",
+  "erasure",
+  "restriction",
+  "objection",
+  "consent-withdrawal",
+] as const;
+export const RequestType = z.enum(REQUEST_TYPES);
+export type RequestType = z.infer<typeof RequestType>;
+
+export const JURISDICTIONS = ["GDPR", "UK-GDPR", "CCPA", "DPDP", "LGPD", "PIPEDA", "QUEBEC-25"] as const;
+export const Jurisdiction = z.enum(JURISDICTIONS);
+export type Jurisdiction = z.infer<typeof Jurisdiction>;
+
+export const REQUEST_STATUSES = [
+  "awaiting-verification",
+  "queued",
+  "in-progress",
+  "completed",
+  "rejected",
+  "cancelled",
+  "failed",
+] as const;
+export const RequestStatus = z.enum(REQUEST_STATUSES);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+/** Org ids are the platform's partition keys: short, URL-safe, no personal data. */
+export const OrgId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, "must be letters, digits, '-' or '_'");
+
+const Identifier = z.string().trim().min(1).max(128);
+
+export const Subject = z
+  .strictObject({
+    contactId: Identifier.optional(),
+    userId: Identifier.optional(),
+    phone: z.string().trim().min(3).max(40).optional(),
+    email: z.string().trim().max(254).pipe(z.email()).optional(),
+  })
+  .refine((s) => Object.values(s).some((v) => v !== undefined), {
+    message: "at least one of contactId, userId, phone, email is required",
+  });
+export type Subject = z.infer<typeof Subject>;
+
+export const AttestedVerification = z.strictObject({
+  method: z.literal("attested"),
+  by: z.string().trim().min(1).max(128),
+});
+
+export const FieldChange = z.strictObject({
+  field: z.string().trim().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be a field path"),
+  value: z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]),
+});
+
+/** Body of `POST /api/requests`. Unknown fields are refused. */
+export const SubmitRequestBody = z
+  .strictObject({
+    type: RequestType,
+    orgId: OrgId,
+    subject: Subject,
+    jurisdiction: Jurisdiction.optional(),
+    receivedAt: z.iso.datetime({ offset: true }).optional(),
+    verification: AttestedVerification.optional(),
+    changes: z.array(FieldChange).min(1).max(50).optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.type === "rectification" && body.changes === undefined) {
+      ctx.addIssue({ code: "custom", path: ["changes"], message: "required for a rectification request" });
+    }
+    if (body.type !== "rectification" && body.changes !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["changes"], message: "only allowed on a rectification request" });
+    }
+  });
+export type SubmitRequestBody = z.infer<typeof SubmitRequestBody>;
+
+export const VerifyBody = z.strictObject({ code: z.string().regex(/^\d{6}$/, "must be 6 digits") });
+export const ExtendBody = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
+export const REJECTION_REASONS = ["manifestly-unfounded", "excessive", "identity-not-verified", "other"] as const;
+export const RejectBody = z.strictObject({
+  reason: z.enum(REJECTION_REASONS),
+  detail: z.string().trim().min(1).max(2000),
+});
+export const CancelBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });
+export const EmptyBody = z.strictObject({});
+
+export const ListRequestsQuery = z.strictObject({
+  orgId: OrgId.optional(),
+  status: RequestStatus.optional(),
+  type: RequestType.optional(),
+  dueBefore: z.iso.date().optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  continuationToken: z.string().min(1).max(8192).optional(),
+});
+export type ListRequestsQuery = z.infer<typeof ListRequestsQuery>;
+
+export const RequestIdParam = z.string().uuid();
