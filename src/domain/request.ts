@@ -45,7 +45,7 @@ export const Subject = z
     phone: z.string().trim().min(3).max(40).optional(),
     email: z.string().trim().max(254).pipe(z.email()).optional(),
   })
-  .refine((s) => Object.values(s).some((v) => v !== undefined), {
+  .refine((s) => [s.contactId, s.userId, s.phone, s.email].some((v) => v !== undefined), {
     message: "at least one of contactId, userId, phone, email is required",
   });
 export type Subject = z.infer<typeof Subject>;
@@ -102,4 +102,4 @@ export const ListRequestsQuery = z.strictObject({
 });
 export type ListRequestsQuery = z.infer<typeof ListRequestsQuery>;
 
-export const RequestIdParam = z.string().uuid();
+export const RequestIdParam = z.uuid();

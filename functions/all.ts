@@ -1,0 +1,7 @@
+import type { FunctionDefinition } from "../src/hosting/definition.js";
+import { backgroundFunctions } from "./background.js";
+import { requestFunctions } from "./requests.js";
+import { systemFunctions } from "./system.js";
+
+/** Every function of the engine, described once; both hosts read this list. */
+export const allFunctions: readonly FunctionDefinition[] = [...systemFunctions, ...requestFunctions, ...backgroundFunctions];

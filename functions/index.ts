@@ -1,0 +1,35 @@
+import functions from "@azure/functions";
+import type { FunctionDefinition } from "../src/hosting/definition.js";
+import { allFunctions } from "./all.js";
+
+/**
+ * The Azure entry point (package.json `main`): registers every function description with the
+ * Functions host. `%SETTING%` expressions in schedules and queue names are resolved by the host.
+ */
+const { app } = functions;
+
+export function registerWithAzure(definition: FunctionDefinition): void {
+  switch (definition.kind) {
+    case "http":
+      app.http(definition.name, {
+        methods: [...definition.methods],
+        route: definition.route,
+        authLevel: "anonymous", // the engine authenticates every caller itself
+        handler: definition.handler,
+      });
+      return;
+    case "timer":
+      app.timer(definition.name, { schedule: definition.schedule, handler: definition.handler });
+      return;
+    case "storageQueue":
+      app.storageQueue(definition.name, {
+        queueName: definition.queueName,
+        connection: definition.connection,
+        handler: definition.handler,
+      });
+      return;
+  }
+}
+
+app.setup({ enableHttpStream: false });
+for (const definition of allFunctions) registerWithAzure(definition);

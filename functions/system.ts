@@ -1,0 +1,88 @@
+import { toEngineError } from "../src/domain/errors.js";
+import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
+import { endpoint, json } from "../src/http/endpoint.js";
+import { buildOpenApi } from "../src/http/openapi.js";
+import { z } from "zod";
+import { ENGINE_VERSION } from "../src/version.js";
+
+/** Health (anonymous) and the OpenAPI document. */
+const HealthView = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string(),
+    stores: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
+  })
+  .meta({ id: "Health" });
+
+export const healthHandler = endpoint({
+  anonymous: true,
+  handle: async ({ rt }) => {
+    const results = await Promise.all(
+      rt.health.map(async (probe): Promise<[string, { ok: boolean; error?: string }]> => {
+        try {
+          await withTimeout(probe.check(), 5000);
+          return [probe.name, { ok: true }];
+        } catch (thrown) {
+          return [probe.name, { ok: false, error: toEngineError(thrown).code === "internal" ? "not answering" : "unavailable" }];
+        }
+      }),
+    );
+    const ok = results.every(([, r]) => r.ok);
+    return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", version: ENGINE_VERSION, stores: Object.fromEntries(results) });
+  },
+});
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error("timed out"));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+let openApiDocument: string | undefined;
+
+/** Any caller may read the API description (every route but health needs a caller). */
+export const openApiHandler = endpoint({
+  handle: async () => {
+    if (openApiDocument === undefined) {
+      // Imported at call time: the list of all functions includes this one.
+      const { allFunctions } = await import("./all.js");
+      const http = allFunctions.filter((f): f is HttpFunctionDefinition => f.kind === "http");
+      openApiDocument = JSON.stringify(buildOpenApi(http, { title: "privacy-engine", version: ENGINE_VERSION }));
+    }
+    return { status: 200, headers: { "content-type": "application/json" }, body: openApiDocument };
+  },
+});
+
+export const systemFunctions: readonly HttpFunctionDefinition[] = [
+  {
+    kind: "http",
+    name: "health",
+    methods: ["GET"],
+    route: "health",
+    handler: healthHandler,
+    doc: {
+      summary: "Whether each store answers",
+      tags: ["system"],
+      anonymous: true,
+      responses: { 200: { description: "All stores answer", body: HealthView }, 503: { description: "A store does not answer", body: HealthView } },
+    },
+  },
+  {
+    kind: "http",
+    name: "openapi",
+    methods: ["GET"],
+    route: "openapi.json",
+    handler: openApiHandler,
+    doc: { summary: "This API's OpenAPI 3.1 document", tags: ["system"], responses: { 200: { description: "OpenAPI 3.1 document" }, 401: { description: "No or bad credentials" } } },
+  },
+];

@@ -1,0 +1,35 @@
+/**
+ * Events for other services (messaging, recipients, alerting), written to the Cosmos outbox
+ * in the same step as the change that caused them and dispatched later, so none is lost while
+ * the bus is away. They name org, request and subject key, never personal data in clear.
+ */
+export const EVENT_TYPES = [
+  "request.opened",
+  "verification.code-issued",
+  "request.due-soon",
+  "request.overdue",
+  "request.status-changed",
+  "alert",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type EventDataValue = string | number | boolean | null;
+
+export interface EventDraft {
+  readonly type: EventType;
+  readonly data: Readonly<Record<string, EventDataValue>>;
+  /**
+   * Delivery-only secret: the verification code must reach the messaging service, so it rides
+   * in the outbox until dispatch and is removed from the stored event when dispatched.
+   */
+  readonly secret?: { readonly verificationCode: string };
+}
+
+export interface OutboxEvent extends EventDraft {
+  readonly id: string;
+  readonly orgId: string;
+  readonly requestId: string;
+  readonly subjectKey: string;
+  readonly createdAt: string;
+  readonly status: "pending" | "dispatched";
+}

@@ -1,0 +1,390 @@
+import { EngineError } from "./errors.js";
+import type { AuditActor, AuditDraft, AuditEntry, AuditHead } from "./audit.js";
+import {
+  calendarDaysBetween,
+  computeDeadline,
+  DEADLINE_RULES,
+  dueState,
+  extensionRefusal,
+  type Deadline,
+  type DueState,
+} from "./deadlines.js";
+import type { EventDraft, OutboxEvent } from "./events.js";
+import type { NormalizedSubject } from "./identifiers.js";
+import { transition, isTerminal, type LifecycleEvent } from "./lifecycle.js";
+import type { Jurisdiction, RequestStatus, RequestType, SubmitRequestBody } from "./request.js";
+
+/**
+ * The request document and the pure decisions on it. Each decision returns a RequestChange:
+ * the next document plus the audit entries, events and work it implies. The engine commits a
+ * change in one document write (the effects ride in `pending` until they are flushed), so a
+ * state change and its audit entry can never be separated by a crash.
+ */
+export interface CodeState {
+  readonly hash: string;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly attempts: number;
+  readonly locked: boolean;
+  readonly issued: number;
+}
+
+export interface VerificationState {
+  readonly state: "pending" | "verified";
+  readonly method?: "attested" | "code";
+  readonly by?: string;
+  readonly verifiedAt?: string;
+  readonly code?: CodeState;
+}
+
+export interface Extension {
+  readonly reason: string;
+  readonly at: string;
+  readonly by: string;
+}
+
+export interface Resolution {
+  readonly outcome: "rejected" | "cancelled" | "completed" | "failed";
+  readonly reason?: string;
+  readonly detail?: string;
+  readonly at: string;
+  readonly by: string;
+}
+
+export interface PendingEffects {
+  readonly audit: readonly AuditEntry[];
+  readonly events: readonly OutboxEvent[];
+  readonly enqueue: boolean;
+}
+
+export interface PrivacyRequestRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly type: RequestType;
+  readonly status: RequestStatus;
+  /** Why the request is where it is, in words without personal data. */
+  readonly statusReason?: string;
+  readonly jurisdiction: Jurisdiction;
+  readonly subject: NormalizedSubject;
+  readonly subjectKey: string;
+  readonly receivedAt: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly createdBy: AuditActor;
+  readonly verification: VerificationState;
+  /** While set, the clock is paused (jurisdictions that pause while verification is pending). */
+  readonly pausedSince?: string;
+  readonly pausedDays: number;
+  readonly dueAt: string;
+  readonly extendedDueAt?: string;
+  readonly acknowledgeDueAt?: string;
+  readonly deadlineState: DueState;
+  readonly extension?: Extension;
+  readonly changes?: SubmitRequestBody["changes"];
+  readonly note?: string;
+  readonly resolution?: Resolution;
+  readonly idempotency?: { readonly keyHash: string; readonly bodyHash: string };
+  readonly auditHead?: AuditHead;
+  readonly pending?: PendingEffects;
+}
+
+export interface RequestChange {
+  readonly record: PrivacyRequestRecord;
+  readonly audit: readonly AuditDraft[];
+  readonly events: readonly EventDraft[];
+  readonly enqueue: boolean;
+}
+
+/** Paused days so far, counting a pause still running up to `now`. */
+export function effectivePausedDays(record: Pick<PrivacyRequestRecord, "pausedDays" | "pausedSince">, now: Date): number {
+  return record.pausedDays + (record.pausedSince === undefined ? 0 : calendarDaysBetween(record.pausedSince, now.toISOString()));
+}
+
+export function deadlineOf(record: PrivacyRequestRecord, now: Date): Deadline {
+  return computeDeadline({
+    jurisdiction: record.jurisdiction,
+    receivedAt: record.receivedAt,
+    pausedDays: effectivePausedDays(record, now),
+    extended: record.extension !== undefined,
+  });
+}
+
+/** Recomputes the stored deadline fields as of `now`. */
+function withDeadline(record: PrivacyRequestRecord, now: Date, dueSoonDays: number): PrivacyRequestRecord {
+  const deadline = deadlineOf(record, now);
+  const { extendedDueAt: _e, acknowledgeDueAt: _a, ...rest } = record;
+  return {
+    ...rest,
+    dueAt: deadline.dueAt,
+    ...(deadline.extendedDueAt === undefined ? {} : { extendedDueAt: deadline.extendedDueAt }),
+    ...(deadline.acknowledgeDueAt === undefined ? {} : { acknowledgeDueAt: deadline.acknowledgeDueAt }),
+    deadlineState: isTerminal(record.status) ? "on-track" : dueState(deadline.effectiveDueAt, now, dueSoonDays),
+  };
+}
+
+export interface OpenParams {
+  readonly id: string;
+  readonly body: SubmitRequestBody;
+  readonly subject: NormalizedSubject;
+  readonly subjectKey: string;
+  readonly jurisdiction: Jurisdiction;
+  readonly actor: AuditActor;
+  readonly now: Date;
+  readonly dueSoonDays: number;
+  readonly idempotency?: PrivacyRequestRecord["idempotency"];
+}
+
+export function openRequest(params: OpenParams): RequestChange {
+  const { body, now, actor } = params;
+  const nowIso = now.toISOString();
+  const receivedAt = body.receivedAt === undefined ? nowIso : new Date(body.receivedAt).toISOString();
+  if (Date.parse(receivedAt) > now.getTime()) {
+    throw new EngineError("validation", "receivedAt cannot be in the future", {
+      fields: [{ path: "receivedAt", message: "must not be later than now" }],
+    });
+  }
+  const attestation = body.verification;
+  const attested = attestation !== undefined;
+  const pauses = DEADLINE_RULES[params.jurisdiction].pausesWhileUnverified;
+  const status: RequestStatus = attested ? "queued" : "awaiting-verification";
+  const base: PrivacyRequestRecord = {
+    id: params.id,
+    orgId: body.orgId,
+    type: body.type,
+    status,
+    ...(attested ? {} : { statusReason: "waiting for the requester's identity to be verified" }),
+    jurisdiction: params.jurisdiction,
+    subject: params.subject,
+    subjectKey: params.subjectKey,
+    receivedAt,
+    createdAt: nowIso,
+    updatedAt: nowIso,
+    createdBy: actor,
+    verification: attested
+      ? { state: "verified", method: "attested", by: attestation.by, verifiedAt: nowIso }
+      : { state: "pending" },
+    ...(!attested && pauses ? { pausedSince: receivedAt } : {}),
+    pausedDays: 0,
+    dueAt: "",
+    deadlineState: "on-track",
+    ...(body.changes === undefined ? {} : { changes: body.changes }),
+    ...(body.note === undefined ? {} : { note: body.note }),
+    ...(params.idempotency === undefined ? {} : { idempotency: params.idempotency }),
+  };
+  const record = withDeadline(base, now, params.dueSoonDays);
+  return {
+    record,
+    audit: [
+      {
+        at: nowIso,
+        actor,
+        action: "request.opened",
+        details: {
+          type: record.type,
+          jurisdiction: record.jurisdiction,
+          status: record.status,
+          verification: attested ? "attested" : "pending",
+          identifiers: Object.keys(params.subject),
+          dueAt: record.dueAt,
+        },
+      },
+    ],
+    events: [{ type: "request.opened", data: { type: record.type, status: record.status, dueAt: record.dueAt } }],
+    enqueue: status === "queued",
+  };
+}
+
+function moved(
+  record: PrivacyRequestRecord,
+  event: LifecycleEvent,
+  now: Date,
+  dueSoonDays: number,
+  patch: Partial<PrivacyRequestRecord> = {},
+): PrivacyRequestRecord {
+  const status = transition(record.status, event);
+  const { statusReason: _reason, ...rest } = record;
+  // Leaving awaiting-verification ends a running pause.
+  const pausedDays = effectivePausedDays(record, now);
+  const { pausedSince: _p, ...unpaused } = rest;
+  const next = record.status === "awaiting-verification" ? { ...unpaused, pausedDays } : rest;
+  return withDeadline({ ...next, ...patch, status, updatedAt: now.toISOString() }, now, dueSoonDays);
+}
+
+function transitionAudit(record: PrivacyRequestRecord, to: RequestStatus, actor: AuditActor, now: Date, details = {}): AuditDraft {
+  return { at: now.toISOString(), actor, action: "request.transitioned", details: { from: record.status, to, ...details } };
+}
+
+export function issueCode(
+  record: PrivacyRequestRecord,
+  params: { code: string; codeHash: string; now: Date; ttlMinutes: number; actor: AuditActor; channel: string },
+): RequestChange {
+  if (record.status !== "awaiting-verification") {
+    throw new EngineError("conflict", `A request that is ${record.status} does not need verification`, {
+      reason: "not-awaiting-verification",
+    });
+  }
+  const nowIso = params.now.toISOString();
+  const expiresAt = new Date(params.now.getTime() + params.ttlMinutes * 60_000).toISOString();
+  const issued = (record.verification.code?.issued ?? 0) + 1;
+  return {
+    record: {
+      ...record,
+      updatedAt: nowIso,
+      verification: {
+        ...record.verification,
+        code: { hash: params.codeHash, issuedAt: nowIso, expiresAt, attempts: 0, locked: false, issued },
+      },
+    },
+    audit: [{ at: nowIso, actor: params.actor, action: "verification.code-issued", details: { expiresAt, issued, channel: params.channel } }],
+    events: [
+      {
+        type: "verification.code-issued",
+        data: { expiresAt, channel: params.channel },
+        secret: { verificationCode: params.code },
+      },
+    ],
+    enqueue: false,
+  };
+}
+
+export type CodeCheck = "accepted" | "wrong" | "expired" | "locked" | "none";
+
+export function checkCode(
+  record: PrivacyRequestRecord,
+  params: { matches: boolean; now: Date; maxAttempts: number; actor: AuditActor; dueSoonDays: number },
+): { change: RequestChange | undefined; outcome: CodeCheck; attemptsLeft: number } {
+  if (record.status !== "awaiting-verification") {
+    throw new EngineError("conflict", `A request that is ${record.status} does not need verification`, {
+      reason: "not-awaiting-verification",
+    });
+  }
+  const code = record.verification.code;
+  if (code === undefined) return { change: undefined, outcome: "none", attemptsLeft: 0 };
+  const attemptsLeft = params.maxAttempts - code.attempts;
+  if (code.locked) return { change: undefined, outcome: "locked", attemptsLeft: 0 };
+  const nowIso = params.now.toISOString();
+  if (params.now.getTime() > Date.parse(code.expiresAt)) return { change: undefined, outcome: "expired", attemptsLeft };
+  if (!params.matches) {
+    const attempts = code.attempts + 1;
+    const locked = attempts >= params.maxAttempts;
+    return {
+      outcome: locked ? "locked" : "wrong",
+      attemptsLeft: params.maxAttempts - attempts,
+      change: {
+        record: { ...record, updatedAt: nowIso, verification: { ...record.verification, code: { ...code, attempts, locked } } },
+        audit: [{ at: nowIso, actor: params.actor, action: locked ? "verification.locked" : "verification.failed", details: { attempts } }],
+        events: [],
+        enqueue: false,
+      },
+    };
+  }
+  const { code: _used, ...verification } = record.verification;
+  const next = moved(record, "verify", params.now, params.dueSoonDays, {
+    verification: { ...verification, state: "verified", method: "code", verifiedAt: nowIso },
+  });
+  return {
+    outcome: "accepted",
+    attemptsLeft,
+    change: {
+      record: next,
+      audit: [
+        { at: nowIso, actor: params.actor, action: "verification.succeeded", details: { method: "code" } },
+        transitionAudit(record, next.status, params.actor, params.now, { pausedDays: next.pausedDays, dueAt: next.dueAt }),
+      ],
+      events: [{ type: "request.status-changed", data: { from: record.status, to: next.status } }],
+      enqueue: true,
+    },
+  };
+}
+
+export function extendRequest(
+  record: PrivacyRequestRecord,
+  params: { reason: string; now: Date; actor: AuditActor; dueSoonDays: number },
+): RequestChange {
+  if (isTerminal(record.status)) {
+    throw new EngineError("conflict", `A request that is ${record.status} cannot be extended`, { reason: "illegal-transition" });
+  }
+  const rule = DEADLINE_RULES[record.jurisdiction];
+  const refusal = extensionRefusal(rule, deadlineOf(record, params.now), record.extension !== undefined, params.now);
+  if (refusal !== null) throw new EngineError("conflict", refusal, { reason: "extension-refused" });
+  const nowIso = params.now.toISOString();
+  const next = withDeadline(
+    { ...record, updatedAt: nowIso, extension: { reason: params.reason, at: nowIso, by: params.actor.id } },
+    params.now,
+    params.dueSoonDays,
+  );
+  return {
+    record: next,
+    // The reason is free text written by staff: it stays on the request, not in the audit.
+    audit: [{ at: nowIso, actor: params.actor, action: "request.extended", details: { dueAt: next.dueAt, extendedDueAt: next.extendedDueAt ?? null } }],
+    events: [{ type: "request.status-changed", data: { from: record.status, to: record.status, extendedDueAt: next.extendedDueAt ?? null } }],
+    enqueue: false,
+  };
+}
+
+export function closeRequest(
+  record: PrivacyRequestRecord,
+  params: {
+    event: "reject" | "cancel";
+    reason?: string;
+    detail?: string;
+    now: Date;
+    actor: AuditActor;
+    dueSoonDays: number;
+  },
+): RequestChange {
+  const nowIso = params.now.toISOString();
+  const outcome = params.event === "reject" ? "rejected" : "cancelled";
+  const next = moved(record, params.event, params.now, params.dueSoonDays, {
+    resolution: {
+      outcome,
+      ...(params.reason === undefined ? {} : { reason: params.reason }),
+      ...(params.detail === undefined ? {} : { detail: params.detail }),
+      at: nowIso,
+      by: params.actor.id,
+    },
+  });
+  return {
+    record: next,
+    audit: [
+      transitionAudit(record, next.status, params.actor, params.now, params.event === "reject" ? { reason: params.reason ?? null } : {}),
+    ],
+    events: [{ type: "request.status-changed", data: { from: record.status, to: next.status } }],
+    enqueue: false,
+  };
+}
+
+/** The hourly deadline check: marks due-soon and overdue; a newly overdue request emits an event. */
+export function refreshDeadline(record: PrivacyRequestRecord, now: Date, dueSoonDays: number): RequestChange | undefined {
+  if (isTerminal(record.status)) return undefined;
+  const next = withDeadline(record, now, dueSoonDays);
+  if (next.deadlineState === record.deadlineState) return undefined;
+  const nowIso = now.toISOString();
+  const actor: AuditActor = { kind: "system", id: "deadline-check" };
+  const effective = next.extendedDueAt ?? next.dueAt;
+  const events: EventDraft[] =
+    next.deadlineState === "overdue"
+      ? [{ type: "request.overdue", data: { dueAt: effective, status: next.status } }]
+      : next.deadlineState === "due-soon"
+        ? [{ type: "request.due-soon", data: { dueAt: effective, status: next.status } }]
+        : [];
+  return {
+    record: { ...next, updatedAt: nowIso },
+    audit: [{ at: nowIso, actor, action: "deadline.marked", details: { from: record.deadlineState, to: next.deadlineState, dueAt: effective } }],
+    events,
+    enqueue: false,
+  };
+}
+
+/** A queued request whose type has no executor yet stays queued and says why. */
+export function awaitExecutor(record: PrivacyRequestRecord, now: Date): RequestChange | undefined {
+  const reason = `no executor for ${record.type} requests is installed in this version; the request stays queued`;
+  if (record.status !== "queued" || record.statusReason === reason) return undefined;
+  const nowIso = now.toISOString();
+  return {
+    record: { ...record, statusReason: reason, updatedAt: nowIso },
+    audit: [{ at: nowIso, actor: { kind: "system", id: "work-queue" }, action: "request.awaiting-executor", details: { type: record.type } }],
+    events: [],
+    enqueue: false,
+  };
+}

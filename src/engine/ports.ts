@@ -1,0 +1,77 @@
+import type { AuditEntry } from "../domain/audit.js";
+import type { OutboxEvent } from "../domain/events.js";
+import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
+import type { Jurisdiction, RequestStatus, RequestType } from "../domain/request.js";
+
+/** The stores a use case needs, as small interfaces. Adapters live in src/stores. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly etag: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly continuationToken?: string;
+}
+
+export interface RequestFilter {
+  readonly orgIds: "*" | readonly string[];
+  readonly orgId?: string;
+  readonly status?: RequestStatus;
+  readonly type?: RequestType;
+  readonly dueBefore?: string;
+}
+
+export interface RequestStore {
+  /** Creates the request; a request with the same id is a conflict with reason `exists`. */
+  create(record: PrivacyRequestRecord): Promise<Versioned<PrivacyRequestRecord>>;
+  get(id: string): Promise<Versioned<PrivacyRequestRecord> | undefined>;
+  /** Replaces under an ETag precondition; a stale ETag is a conflict with reason `stale`. */
+  replace(record: PrivacyRequestRecord, etag: string): Promise<Versioned<PrivacyRequestRecord>>;
+  list(filter: RequestFilter, page: { limit: number; continuationToken?: string }): Promise<Page<PrivacyRequestRecord>>;
+  /** Open requests whose stored effective due date is on or before `date` (YYYY-MM-DD), page by page. */
+  deadlineCandidates(date: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
+  /** Requests whose effects were committed but not yet flushed, last written before `before`. */
+  withPendingEffects(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
+}
+
+export interface AuditStore {
+  /** Writes entries; an entry that already exists is left as it is (idempotent). */
+  write(entries: readonly AuditEntry[]): Promise<void>;
+  listForRequest(requestId: string): Promise<AuditEntry[]>;
+}
+
+export interface OutboxStore {
+  /** Writes events; an event that already exists is left as it is (idempotent). */
+  write(events: readonly OutboxEvent[]): Promise<void>;
+}
+
+export interface WorkMessage {
+  readonly requestId: string;
+}
+
+export interface WorkQueue {
+  enqueue(message: WorkMessage): Promise<void>;
+}
+
+export interface OrgProfile {
+  readonly orgId: string;
+  readonly jurisdiction?: Jurisdiction;
+  readonly defaultCountry?: string;
+}
+
+export interface OrgDirectory {
+  /** The org as the platform knows it, with the engine's settings for it; undefined when unknown. */
+  get(orgId: string): Promise<OrgProfile | undefined>;
+}
+
+export interface HealthProbe {
+  readonly name: string;
+  check(): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
+  warn(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
+  error(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
+}

@@ -1,0 +1,272 @@
+import { randomInt, randomUUID } from "node:crypto";
+import { mayActOnOrg, mayOpen, mayPerform, type Action, type Caller } from "../domain/access.js";
+import { verifyChain, type AuditActor, type AuditEntry, type ChainVerification } from "../domain/audit.js";
+import { canonicalJson } from "../domain/canonical-json.js";
+import { EngineError } from "../domain/errors.js";
+import { normalizeSubject, primaryIdentifier } from "../domain/identifiers.js";
+import {
+  checkCode,
+  closeRequest,
+  extendRequest,
+  issueCode,
+  openRequest,
+  type CodeCheck,
+  type PrivacyRequestRecord,
+} from "../domain/privacy-request.js";
+import type { ListRequestsQuery, SubmitRequestBody } from "../domain/request.js";
+import { codeHash, digestsEqual, sha256Hex, subjectKey } from "../domain/subject-key.js";
+import type { Runtime } from "../runtime.js";
+import { commit, mutate } from "./commit.js";
+import type { Logger, Page, Versioned } from "./ports.js";
+
+const notFound = () => new EngineError("not-found", "Request not found", { reason: "request-not-found" });
+
+export function actorOf(caller: Caller): AuditActor {
+  return { kind: caller.kind, id: caller.id, role: caller.role };
+}
+
+/** The role check every route starts with: a 403 when the role may never do this. */
+export function authorize(caller: Caller, action: Action): void {
+  if (!mayPerform(caller, action)) {
+    throw new EngineError("forbidden", `The role ${caller.role} may not do ${action}`, { reason: "role-forbidden" });
+  }
+}
+
+/** Another org's request is indistinguishable from a missing one (no enumeration). */
+function visible(caller: Caller, request: Versioned<PrivacyRequestRecord> | undefined): Versioned<PrivacyRequestRecord> {
+  if (request === undefined || !mayActOnOrg(caller, request.value.orgId)) throw notFound();
+  return request;
+}
+
+/** A request id derived from the caller and its Idempotency-Key: the same key always names the same request. */
+function idempotentId(caller: Caller, key: string): string {
+  const hex = sha256Hex(`idempotency\u0000${caller.id}\u0000${key}`);
+  // Shaped as a UUID (version 8: custom) so ids look alike whichever way they were made.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export interface SubmitOutcome {
+  readonly request: PrivacyRequestRecord;
+  /** false when an Idempotency-Key replayed an earlier submission. */
+  readonly created: boolean;
+}
+
+export async function submitRequest(
+  rt: Runtime,
+  caller: Caller,
+  body: SubmitRequestBody,
+  idempotencyKey: string | undefined,
+  log: Logger,
+): Promise<SubmitOutcome> {
+  authorize(caller, "request:open");
+  if (!mayOpen(caller, body.type)) {
+    throw new EngineError("forbidden", `The role ${caller.role} may not open ${body.type} requests`, { reason: "type-forbidden" });
+  }
+  if (!mayActOnOrg(caller, body.orgId)) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+  const org = await rt.orgs.get(body.orgId);
+  if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+
+  const subject = normalizeSubject(body.subject, org.defaultCountry);
+  const primary = primaryIdentifier(subject);
+  const key = subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, primary.kind, primary.value);
+  const idempotency =
+    idempotencyKey === undefined
+      ? undefined
+      : { keyHash: sha256Hex(idempotencyKey), bodyHash: sha256Hex(canonicalJson(body)) };
+  const id = idempotencyKey === undefined ? randomUUID() : idempotentId(caller, idempotencyKey);
+  const change = openRequest({
+    id,
+    body,
+    subject,
+    subjectKey: key,
+    jurisdiction: body.jurisdiction ?? org.jurisdiction ?? "GDPR",
+    actor: actorOf(caller),
+    now: rt.now(),
+    dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+    ...(idempotency === undefined ? {} : { idempotency }),
+  });
+  try {
+    const saved = await commit(rt, undefined, change, log);
+    log.info("request opened", { requestId: id, orgId: body.orgId, type: body.type, subjectKey: key });
+    return { request: saved.value, created: true };
+  } catch (thrown) {
+    if (!(thrown instanceof EngineError) || thrown.reason !== "exists" || idempotency === undefined) throw thrown;
+    const existing = await rt.requests.get(id);
+    if (existing?.value.idempotency?.bodyHash !== idempotency.bodyHash) {
+      throw new EngineError("conflict", "This Idempotency-Key was already used with another body", {
+        reason: "idempotency-key-reused",
+      });
+    }
+    return { request: existing.value, created: false };
+  }
+}
+
+export async function getRequest(rt: Runtime, caller: Caller, id: string): Promise<PrivacyRequestRecord> {
+  authorize(caller, "request:read");
+  return visible(caller, await rt.requests.get(id)).value;
+}
+
+export async function listRequests(rt: Runtime, caller: Caller, query: ListRequestsQuery): Promise<Page<PrivacyRequestRecord>> {
+  authorize(caller, "request:read");
+  if (query.orgId !== undefined && !mayActOnOrg(caller, query.orgId)) {
+    // Listing another org's requests shows an empty page, as listing an unknown org does.
+    return { items: [] };
+  }
+  return rt.requests.list(
+    {
+      orgIds: caller.orgs,
+      ...(query.orgId === undefined ? {} : { orgId: query.orgId }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(query.type === undefined ? {} : { type: query.type }),
+      ...(query.dueBefore === undefined ? {} : { dueBefore: query.dueBefore }),
+    },
+    { limit: query.limit ?? 50, ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }) },
+  );
+}
+
+/** Loads a visible request and applies a pure decision to it under its ETag. */
+async function act(
+  rt: Runtime,
+  caller: Caller,
+  action: Action,
+  id: string,
+  decide: (record: PrivacyRequestRecord) => ReturnType<typeof extendRequest> | undefined,
+  log: Logger,
+): Promise<PrivacyRequestRecord> {
+  authorize(caller, action);
+  const saved = await mutate(rt, id, (current) => decide(visible(caller, current).value), log);
+  return saved.value;
+}
+
+export async function issueVerificationCode(rt: Runtime, caller: Caller, id: string, log: Logger): Promise<PrivacyRequestRecord> {
+  // A six-digit code from the CSPRNG; only its keyed hash is stored.
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  const record = await act(
+    rt,
+    caller,
+    "request:verify",
+    id,
+    (current) => {
+      const channel = current.subject.phone !== undefined ? "whatsapp" : current.subject.email !== undefined ? "email" : "contact-record";
+      return issueCode(current, {
+        code,
+        codeHash: codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
+        now: rt.now(),
+        ttlMinutes: rt.settings.PRIVACY_VERIFICATION_TTL_MINUTES,
+        actor: actorOf(caller),
+        channel,
+      });
+    },
+    log,
+  );
+  log.info("verification code issued", { requestId: id, subjectKey: record.subjectKey });
+  return record;
+}
+
+export async function verifyRequest(rt: Runtime, caller: Caller, id: string, code: string, log: Logger): Promise<PrivacyRequestRecord> {
+  // Filled inside `decide`, which may run more than once under ETag retries.
+  const check: { outcome: CodeCheck; attemptsLeft: number } = { outcome: "none", attemptsLeft: 0 };
+  const record = await act(
+    rt,
+    caller,
+    "request:verify",
+    id,
+    (current) => {
+      const stored = current.verification.code;
+      const matches = stored !== undefined && digestsEqual(codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code), stored.hash);
+      const checked = checkCode(current, {
+        matches,
+        now: rt.now(),
+        maxAttempts: rt.settings.PRIVACY_VERIFICATION_MAX_ATTEMPTS,
+        actor: actorOf(caller),
+        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+      });
+      check.outcome = checked.outcome;
+      check.attemptsLeft = checked.attemptsLeft;
+      return checked.change;
+    },
+    log,
+  );
+  log.info("verification attempt", { requestId: id, outcome: check.outcome });
+  switch (check.outcome) {
+    case "accepted":
+      return record;
+    case "none":
+      throw new EngineError("conflict", "No verification code was issued for this request", { reason: "no-code" });
+    case "expired":
+      throw new EngineError("conflict", "The verification code has expired; issue a new one", { reason: "code-expired" });
+    case "locked":
+      throw new EngineError("conflict", "The verification code is locked after too many wrong tries; issue a new one", {
+        reason: "code-locked",
+      });
+    case "wrong":
+      throw new EngineError("validation", `The verification code does not match (${check.attemptsLeft} tries left)`, {
+        reason: "code-mismatch",
+        fields: [{ path: "code", message: "does not match" }],
+      });
+  }
+}
+
+export function extend(rt: Runtime, caller: Caller, id: string, reason: string, log: Logger): Promise<PrivacyRequestRecord> {
+  return act(
+    rt,
+    caller,
+    "request:extend",
+    id,
+    (current) => extendRequest(current, { reason, now: rt.now(), actor: actorOf(caller), dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS }),
+    log,
+  );
+}
+
+export function reject(
+  rt: Runtime,
+  caller: Caller,
+  id: string,
+  reason: string,
+  detail: string,
+  log: Logger,
+): Promise<PrivacyRequestRecord> {
+  return act(
+    rt,
+    caller,
+    "request:reject",
+    id,
+    (current) =>
+      closeRequest(current, { event: "reject", reason, detail, now: rt.now(), actor: actorOf(caller), dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS }),
+    log,
+  );
+}
+
+export function cancel(rt: Runtime, caller: Caller, id: string, reason: string | undefined, log: Logger): Promise<PrivacyRequestRecord> {
+  return act(
+    rt,
+    caller,
+    "request:cancel",
+    id,
+    (current) =>
+      closeRequest(current, {
+        event: "cancel",
+        ...(reason === undefined ? {} : { detail: reason }),
+        now: rt.now(),
+        actor: actorOf(caller),
+        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+      }),
+    log,
+  );
+}
+
+export interface AuditTrail {
+  readonly requestId: string;
+  readonly entries: readonly AuditEntry[];
+  readonly chain: ChainVerification;
+}
+
+/** The request's audit trail, including entries committed but not yet flushed, and whether the chain verifies. */
+export async function auditTrail(rt: Runtime, caller: Caller, id: string): Promise<AuditTrail> {
+  authorize(caller, "audit:read");
+  const request = visible(caller, await rt.requests.get(id)).value;
+  const stored = await rt.audit.listForRequest(id);
+  const seen = new Set(stored.map((e) => e.id));
+  const entries = [...stored, ...(request.pending?.audit ?? []).filter((e) => !seen.has(e.id))].sort((a, b) => a.seq - b.seq);
+  return { requestId: id, entries, chain: verifyChain(entries, request.auditHead) };
+}

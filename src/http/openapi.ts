@@ -1,0 +1,88 @@
+import { z } from "zod";
+import type { HttpFunctionDefinition } from "../hosting/definition.js";
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * The OpenAPI 3.1 document, generated from the HTTP function definitions and the same zod
+ * schemas that validate requests. OpenAPI 3.1 uses JSON Schema 2020-12, which zod emits.
+ * Schemas that carry a `.meta({ id })` become named components.
+ */
+export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], info: { title: string; version: string }): JsonSchema {
+  const components: Record<string, JsonSchema> = {};
+  const schemaOf = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
+    const json = z.toJSONSchema(schema, {
+      target: "draft-2020-12",
+      io,
+      unrepresentable: "any",
+      reused: "inline",
+      override: ({ jsonSchema }) => {
+        Reflect.deleteProperty(jsonSchema, "$schema");
+      },
+    }) as JsonSchema;
+    const id = z.globalRegistry.get(schema)?.id;
+    if (typeof id === "string") {
+      const { $defs: _defs, id: _id, ...rest } = json;
+      components[id] = rest;
+      return { $ref: `#/components/schemas/${id}` };
+    }
+    Reflect.deleteProperty(json, "$schema");
+    return json;
+  };
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const definition of definitions) {
+    const { doc } = definition;
+    const path = `/api/${definition.route}`.replace(/\{([A-Za-z0-9_]+)(?::[^}?]+)?\??\}/g, "{$1}");
+    const parameters: unknown[] = [];
+    for (const [name, schema] of Object.entries(doc.params ?? {})) {
+      parameters.push({ name, in: "path", required: true, schema: schemaOf(schema, "input") });
+    }
+    if (doc.query !== undefined) {
+      const query = schemaOf(doc.query, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+      for (const [name, schema] of Object.entries(query.properties ?? {})) {
+        parameters.push({ name, in: "query", required: query.required?.includes(name) ?? false, schema });
+      }
+    }
+    for (const [name, header] of Object.entries(doc.headers ?? {})) {
+      parameters.push({ name, in: "header", required: header.required ?? false, description: header.description, schema: { type: "string" } });
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [status, response] of Object.entries(doc.responses)) {
+      const problem = Number(status) >= 400;
+      responses[status] = {
+        description: response.description,
+        ...(response.body === undefined
+          ? {}
+          : { content: { [problem ? "application/problem+json" : "application/json"]: { schema: schemaOf(response.body, "output") } } }),
+      };
+    }
+    for (const method of definition.methods) {
+      paths[path] ??= {};
+      paths[path][method.toLowerCase()] = {
+        operationId: definition.name,
+        summary: doc.summary,
+        ...(doc.tags === undefined ? {} : { tags: doc.tags }),
+        ...(parameters.length === 0 ? {} : { parameters }),
+        ...(doc.body === undefined
+          ? {}
+          : { requestBody: { required: true, content: { "application/json": { schema: schemaOf(doc.body, "input") } } } }),
+        responses,
+        security: doc.anonymous ? [] : [{ bearerKey: [] }],
+      };
+    }
+  }
+  return {
+    openapi: "3.1.0",
+    info,
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    servers: [{ url: "/" }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        bearerKey: { type: "http", scheme: "bearer", description: "An API key from PRIVACY_API_KEYS (or PRIVACY_DEV_API_KEY locally)" },
+      },
+    },
+  };
+}

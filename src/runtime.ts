@@ -1,0 +1,75 @@
+import type { CosmosClient } from "@azure/cosmos";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { parseSettings, type Settings } from "./config/settings.js";
+import { PRIVACY_CONTAINERS } from "./config/resources.js";
+import type { AuditStore, HealthProbe, OrgDirectory, OutboxStore, RequestStore, WorkQueue } from "./engine/ports.js";
+import { createCosmosClient } from "./stores/cosmos-client.js";
+import { CosmosAuditStore } from "./stores/cosmos-audit-store.js";
+import { CosmosOrgDirectory } from "./stores/cosmos-org-directory.js";
+import { CosmosOutboxStore } from "./stores/cosmos-outbox-store.js";
+import { CosmosRequestStore } from "./stores/cosmos-request-store.js";
+import { StorageWorkQueue } from "./stores/storage-work-queue.js";
+
+/**
+ * Everything a use case may touch, built once per process from settings (the composition root).
+ * Handlers ask for it lazily, so importing a function module never connects to anything.
+ */
+export interface Runtime {
+  readonly settings: Settings;
+  readonly now: () => Date;
+  readonly requests: RequestStore;
+  readonly audit: AuditStore;
+  readonly outbox: OutboxStore;
+  readonly work: WorkQueue;
+  readonly orgs: OrgDirectory;
+  readonly health: readonly HealthProbe[];
+  readonly clients: { readonly cosmos: CosmosClient; readonly blobs: BlobServiceClient; readonly queues: QueueServiceClient };
+}
+
+export function createRuntime(settings: Settings): Runtime {
+  const cosmos = createCosmosClient({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY });
+  const blobs = BlobServiceClient.fromConnectionString(settings.AzureWebJobsStorage);
+  const queues = QueueServiceClient.fromConnectionString(settings.AzureWebJobsStorage);
+  const privacy = cosmos.database(settings.PRIVACY_DATABASE);
+  const platform = cosmos.database(settings.PLATFORM_DATABASE);
+  return {
+    settings,
+    // Read at call time, so tests can freeze it with fake timers.
+    now: () => new Date(),
+    requests: new CosmosRequestStore(privacy.container(PRIVACY_CONTAINERS.requests.id)),
+    audit: new CosmosAuditStore(privacy.container(PRIVACY_CONTAINERS.audit.id)),
+    outbox: new CosmosOutboxStore(privacy.container(PRIVACY_CONTAINERS.outbox.id)),
+    work: new StorageWorkQueue(queues.getQueueClient(settings.PRIVACY_WORK_QUEUE)),
+    orgs: new CosmosOrgDirectory(platform.container("organizations"), privacy.container(PRIVACY_CONTAINERS.orgSettings.id)),
+    health: [
+      { name: "cosmos", check: async () => {
+          await privacy.read();
+        },
+      },
+      { name: "blob", check: async () => {
+          await blobs.getContainerClient(settings.PRIVACY_ASSETS_CONTAINER).getProperties();
+        },
+      },
+      { name: "queue", check: async () => {
+          await queues.getQueueClient(settings.PRIVACY_WORK_QUEUE).getProperties();
+        },
+      },
+    ],
+    clients: { cosmos, blobs, queues },
+  };
+}
+
+let current: Runtime | undefined;
+
+/** The process's runtime, built from `process.env` on first use. */
+export function runtime(): Runtime {
+  current ??= createRuntime(parseSettings(process.env));
+  return current;
+}
+
+/** Drops the cached runtime (tests that change settings between cases). */
+export function resetRuntime(): void {
+  current?.clients.cosmos.dispose();
+  current = undefined;
+}

@@ -1,0 +1,49 @@
+import type { Container } from "@azure/cosmos";
+import { z } from "zod";
+import { Jurisdiction } from "../domain/request.js";
+import type { OrgDirectory, OrgProfile } from "../engine/ports.js";
+import { mapCosmosError } from "./cosmos-errors.js";
+
+/** The privacy settings of an org: the engine's own document first, the platform's org item second. */
+const OrgPrivacySettings = z.object({
+  jurisdiction: Jurisdiction.optional().catch(undefined),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/).optional().catch(undefined),
+});
+
+/**
+ * An org exists when the platform's `organizations` container has it (id = orgId). Its privacy
+ * settings come from the engine's `orgSettings` document, falling back to the platform item's
+ * `settings` field.
+ */
+export class CosmosOrgDirectory implements OrgDirectory {
+  constructor(
+    private readonly organizations: Container,
+    private readonly orgSettings: Container,
+  ) {}
+
+  async get(orgId: string): Promise<OrgProfile | undefined> {
+    try {
+      const [platform, engine] = await Promise.all([
+        this.organizations.item(orgId, orgId).read<{ settings?: unknown }>(),
+        this.orgSettings.item(orgId, orgId).read<Record<string, unknown>>(),
+      ]);
+      if (platform.resource === undefined) return undefined;
+      const fromPlatform = OrgPrivacySettings.safeParse(platform.resource.settings ?? {});
+      const fromEngine = OrgPrivacySettings.safeParse(engine.resource ?? {});
+      const merged = { ...(fromPlatform.success ? fromPlatform.data : {}), ...definedOnly(fromEngine.success ? fromEngine.data : {}) };
+      return {
+        orgId,
+        ...(merged.jurisdiction === undefined ? {} : { jurisdiction: merged.jurisdiction }),
+        ...(merged.defaultCountry === undefined ? {} : { defaultCountry: merged.defaultCountry }),
+      };
+    } catch (error) {
+      const mapped = mapCosmosError(error, "organization");
+      if (mapped.code === "not-found") return undefined;
+      throw mapped;
+    }
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,315 @@
+import type { InvocationContext, Timer } from "@azure/functions";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import type { FunctionDefinition, HttpFunctionDefinition } from "../../src/hosting/definition.js";
+import { portAnswers } from "../../src/local/emulators.js";
+import { startLocalHost, type LocalHost } from "../../src/local/host.js";
+import { testNamespace } from "../support/env.js";
+
+const emulators = inject("emulators");
+const queues = QueueServiceClient.fromConnectionString(emulators.storageConnectionString);
+const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+const doc = { summary: "test", responses: { 200: { description: "ok" } } };
+
+function http(name: string, route: string, methods: HttpFunctionDefinition["methods"], handler: HttpFunctionDefinition["handler"]): HttpFunctionDefinition {
+  return { kind: "http", name, route, methods, doc, handler };
+}
+
+interface Delivery {
+  message: unknown;
+  metadata: InvocationContext["triggerMetadata"];
+}
+
+describe("local Functions host", () => {
+  const workQueue = testNamespace("work");
+  const poisonQueue = testNamespace("poison");
+  const env: NodeJS.ProcessEnv = {
+    AzureWebJobsStorage: emulators.storageConnectionString,
+    WORK_QUEUE: workQueue,
+    POISON_QUEUE: poisonQueue,
+    TICK_SCHEDULE: "0 0 0 1 1 *",
+  };
+  const deliveries: Delivery[] = [];
+  const poisonAttempts: number[] = [];
+  const ticks: Timer[] = [];
+  const lines: string[] = [];
+  let echoCalls = 0;
+  let host: LocalHost;
+
+  const definitions: FunctionDefinition[] = [
+    http("echo", "items/{id}/echo", ["GET", "POST"], async (request, context) => {
+      echoCalls++;
+      context.log("echo called for", request.params.id);
+      const text = await request.text();
+      return {
+        status: 201,
+        headers: { "x-echo": "yes", "cache-control": "no-store" },
+        jsonBody: {
+          id: request.params.id,
+          method: request.method,
+          query: Object.fromEntries(request.query),
+          tags: request.query.getAll("tag"),
+          header: request.headers.get("x-test"),
+          body: text === "" ? null : (JSON.parse(text) as unknown),
+        },
+      };
+    }),
+    http("itemByNumber", "items/{n:int}", ["GET"], () => Promise.resolve({ body: "number" })),
+    http("itemLiteral", "items/special", ["GET"], () => Promise.resolve({ body: "literal" })),
+    http("file", "files/{name?}", ["GET"], (request) => Promise.resolve({ body: `file:${request.params.name ?? "(none)"}` })),
+    http("bytes", "bytes", ["GET"], () =>
+      Promise.resolve({ body: Buffer.from([0, 1, 2, 255]), headers: { "content-type": "application/octet-stream" } }),
+    ),
+    http("empty", "empty", ["DELETE"], () => Promise.resolve({ status: 204 })),
+    http("boom", "boom", ["GET"], () => Promise.reject(new Error("handler exploded"))),
+    {
+      kind: "timer",
+      name: "tick",
+      schedule: "%TICK_SCHEDULE%",
+      handler: (timer, context) => {
+        ticks.push(timer);
+        context.warn("tick ran");
+        return Promise.resolve();
+      },
+    },
+    {
+      kind: "storageQueue",
+      name: "work",
+      queueName: "%WORK_QUEUE%",
+      connection: "AzureWebJobsStorage",
+      handler: (message, context) => {
+        deliveries.push({ message, metadata: context.triggerMetadata });
+        return Promise.resolve();
+      },
+    },
+    {
+      kind: "storageQueue",
+      name: "alwaysFails",
+      queueName: "%POISON_QUEUE%",
+      connection: "AzureWebJobsStorage",
+      handler: (_message, context) => {
+        poisonAttempts.push(Number(context.triggerMetadata?.dequeueCount));
+        return Promise.reject(new Error("cannot process"));
+      },
+    },
+  ];
+
+  beforeAll(async () => {
+    host = await startLocalHost({ definitions, env, port: 0, queuePollIntervalMs: 100, log: (line) => lines.push(line) });
+  });
+  afterAll(async () => {
+    await host.stop();
+  });
+
+  const api = (path: string, init?: RequestInit) => fetch(`${host.url}${path}`, init);
+
+  it("routes with params, query and JSON body and round-trips status, headers and body", async () => {
+    const response = await api("/api/items/a%20b/echo?x=1&tag=p&tag=q", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-test": "hello" },
+      body: JSON.stringify({ secret: "do-not-log-me" }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-echo")).toBe("yes");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toEqual({
+      id: "a b",
+      method: "POST",
+      query: { x: "1", tag: "q" },
+      tags: ["p", "q"],
+      header: "hello",
+      body: { secret: "do-not-log-me" },
+    });
+    expect(lines).toContain("[echo] echo called for a b");
+    expect(lines.join("\n")).not.toContain("do-not-log-me");
+    expect(lines.join("\n")).not.toContain("hello");
+
+    const get = await api("/api/ITEMS/42/echo/");
+    expect(get.status).toBe(201);
+    expect(await get.json()).toMatchObject({ id: "42", method: "GET", body: null });
+  });
+
+  it("prefers literal segments, applies constraints and optional params", async () => {
+    expect(await (await api("/api/items/special")).text()).toBe("literal");
+    expect(await (await api("/api/items/7")).text()).toBe("number");
+    expect((await api("/api/items/seven")).status).toBe(404);
+    expect(await (await api("/api/files/a.txt")).text()).toBe("file:a.txt");
+    expect(await (await api("/api/files")).text()).toBe("file:(none)");
+  });
+
+  it("answers 404 and 405 as problem+json and passes binary and empty bodies", async () => {
+    const missing = await api("/api/nowhere");
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toBe("application/problem+json");
+    expect(await missing.json()).toEqual({ type: "about:blank", title: "Not Found", status: 404 });
+    expect((await api("/elsewhere")).status).toBe(404);
+
+    const wrongMethod = await api("/api/items/1/echo", { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET, POST");
+    expect(wrongMethod.headers.get("content-type")).toBe("application/problem+json");
+
+    const bytes = await api("/api/bytes");
+    expect(bytes.headers.get("content-type")).toBe("application/octet-stream");
+    expect([...new Uint8Array(await bytes.arrayBuffer())]).toEqual([0, 1, 2, 255]);
+
+    const empty = await api("/api/empty", { method: "DELETE" });
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe("");
+  });
+
+  it("turns a thrown handler into 500 problem+json and refuses bodies over the cap", async () => {
+    const boom = await api("/api/boom");
+    expect(boom.status).toBe(500);
+    expect(await boom.json()).toEqual({ type: "about:blank", title: "Internal Server Error", status: 500 });
+    expect(lines.some((line) => line.startsWith("[boom] failed: Error: handler exploded"))).toBe(true);
+
+    const before = echoCalls;
+    const tooLarge = await api("/api/items/1/echo", { method: "POST", body: "x".repeat(1024 * 1024 + 1) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get("content-type")).toBe("application/problem+json");
+    expect(echoCalls).toBe(before);
+  });
+
+  it("runs non-HTTP functions through the admin API", async () => {
+    const tick = await api("/admin/functions/tick", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(tick.status).toBe(202);
+    await vi.waitFor(() => {
+      expect(ticks).toHaveLength(1);
+    });
+    expect(ticks[0]).toMatchObject({ isPastDue: false, schedule: { adjustForDST: false } });
+    expect(ticks[0]?.scheduleStatus.next).toMatch(/^\d{4}-01-01T00:00:00\.000Z$/);
+    expect(lines).toContain("[tick] warning: tick ran");
+
+    const queued = await api("/admin/functions/WORK", { method: "POST", body: JSON.stringify({ input: '{"kind":"admin"}' }) });
+    expect(queued.status).toBe(202);
+    await vi.waitFor(() => {
+      expect(deliveries.map((d) => d.message)).toContainEqual({ kind: "admin" });
+    });
+
+    expect((await api("/admin/functions/nope", { method: "POST" })).status).toBe(404);
+    expect((await api("/admin/functions/echo", { method: "POST" })).status).toBe(400);
+  });
+
+  it("delivers base64 queue messages, parsed when JSON, with trigger metadata, and deletes them", async () => {
+    const queue = queues.getQueueClient(workQueue);
+    const sent = await queue.sendMessage(base64(JSON.stringify({ kind: "export", requestId: "r-1" })));
+    await queue.sendMessage(base64("plain text"));
+    await vi.waitFor(
+      () => {
+        expect(deliveries.map((d) => d.message)).toEqual(expect.arrayContaining([{ kind: "export", requestId: "r-1" }, "plain text"]));
+      },
+      { timeout: 5000 },
+    );
+    const delivery = deliveries.find((d) => d.metadata?.id === sent.messageId);
+    expect(delivery?.metadata).toMatchObject({ id: sent.messageId, dequeueCount: 1 });
+    expect(Date.parse(String(delivery?.metadata?.insertionTime))).toBeGreaterThan(Date.now() - 60_000);
+    expect(String(delivery?.metadata?.popReceipt)).not.toBe("");
+    await vi.waitFor(async () => {
+      expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+    });
+  });
+
+  it("moves a message that fails 5 times to {queue}-poison with the same body", async () => {
+    const body = base64(JSON.stringify({ kind: "erase", requestId: "r-2" }));
+    await queues.getQueueClient(poisonQueue).sendMessage(body);
+    const poison = queues.getQueueClient(`${poisonQueue}-poison`);
+    await vi.waitFor(
+      async () => {
+        expect((await poison.exists()) && (await poison.peekMessages()).peekedMessageItems.length).toBe(1);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const [moved] = (await poison.peekMessages()).peekedMessageItems;
+    expect(moved?.messageText).toBe(body);
+    expect(poisonAttempts).toEqual([1, 2, 3, 4, 5]);
+    expect((await queues.getQueueClient(poisonQueue).getProperties()).approximateMessagesCount).toBe(0);
+    expect(lines.some((line) => line.includes(`moved to ${poisonQueue}-poison after 5 attempts`))).toBe(true);
+  });
+});
+
+describe("local Functions host timers and stop", () => {
+  it("fires a %SETTING% schedule and skips ticks while the previous run is in progress", async () => {
+    const started: number[] = [];
+    const lines: string[] = [];
+    const host = await startLocalHost({
+      definitions: [
+        {
+          kind: "timer",
+          name: "slow",
+          schedule: "%SLOW_SCHEDULE%",
+          handler: async () => {
+            started.push(Date.now());
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+          },
+        },
+      ],
+      env: { SLOW_SCHEDULE: "* * * * * *" },
+      port: 0,
+      log: (line) => lines.push(line),
+    });
+    try {
+      await vi.waitFor(
+        () => {
+          expect(lines).toContain("[slow] skipped: the previous run is still in progress");
+        },
+        { timeout: 4000 },
+      );
+      expect(started.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it("refuses a schedule that is not six-field NCRONTAB and a missing setting", async () => {
+    const timer = (schedule: string): FunctionDefinition => ({ kind: "timer", name: "t", schedule, handler: () => Promise.resolve() });
+    await expect(startLocalHost({ definitions: [timer("0 5 * * *")], env: {}, port: 0, log: () => undefined })).rejects.toThrow(/six-field/);
+    await expect(startLocalHost({ definitions: [timer("61 * * * * *")], env: {}, port: 0, log: () => undefined })).rejects.toThrow(/six-field/);
+    await expect(startLocalHost({ definitions: [timer("%MISSING%")], env: {}, port: 0, log: () => undefined })).rejects.toThrow(/MISSING/);
+  });
+
+  it("stop() waits for in-flight invocations, stops polling and closes the port", async () => {
+    const queueName = testNamespace("stop");
+    let finished = false;
+    const consumed: unknown[] = [];
+    const host = await startLocalHost({
+      definitions: [
+        {
+          kind: "timer",
+          name: "long",
+          schedule: "0 0 0 1 1 *",
+          handler: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            finished = true;
+          },
+        },
+        {
+          kind: "storageQueue",
+          name: "consumer",
+          queueName,
+          connection: "Storage",
+          handler: (message) => {
+            consumed.push(message);
+            return Promise.resolve();
+          },
+        },
+      ],
+      env: { Storage: emulators.storageConnectionString },
+      port: 0,
+      queuePollIntervalMs: 100,
+      log: () => undefined,
+    });
+    expect((await fetch(`${host.url}/admin/functions/long`, { method: "POST" })).status).toBe(202);
+    await host.stop();
+    expect(finished).toBe(true);
+    expect(await portAnswers(host.port)).toBe(false);
+
+    await queues.getQueueClient(queueName).sendMessage(base64('"late"'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(consumed).toEqual([]);
+    expect((await queues.getQueueClient(queueName).getProperties()).approximateMessagesCount).toBe(1);
+    await host.stop();
+  });
+});

@@ -1,0 +1,115 @@
+import { createHash, randomUUID } from "node:crypto";
+import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { parseSettings } from "../../src/config/settings.js";
+import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
+import { provision } from "../../src/stores/provision.js";
+import { capturedLog } from "./log-capture.js";
+import { testEnv } from "./env.js";
+
+/** API keys of every role for a test file: `admin` acts on all orgs, the others on ORG_A only, `operatorB` on ORG_B. */
+export const ORG_A = "org-alpha";
+export const ORG_B = "org-beta";
+export const ORG_UNKNOWN = "org-nobody";
+
+export const KEYS = {
+  admin: "test-key-admin-000000000000000001",
+  operator: "test-key-operator-00000000000002",
+  auditor: "test-key-auditor-000000000000003",
+  service: "test-key-service-000000000000004",
+  operatorB: "test-key-operator-b-000000000005",
+} as const;
+export type KeyName = keyof typeof KEYS;
+
+const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+
+export function apiKeysSetting(): string {
+  return JSON.stringify([
+    { id: "admin", sha256: sha256(KEYS.admin), role: "privacy-admin", orgs: "*" },
+    { id: "operator", sha256: sha256(KEYS.operator), role: "privacy-operator", orgs: [ORG_A] },
+    { id: "auditor", sha256: sha256(KEYS.auditor), role: "auditor", orgs: [ORG_A] },
+    { id: "service", sha256: sha256(KEYS.service), role: "service", orgs: [ORG_A] },
+    { id: "operator-b", sha256: sha256(KEYS.operatorB), role: "privacy-operator", orgs: [ORG_B] },
+  ]);
+}
+
+/**
+ * Points the process's settings at a fresh namespace on the shared emulators, provisions it and
+ * registers two orgs on the platform: ORG_A (GDPR, DE) and ORG_B (CCPA, US).
+ */
+export async function setupEngine(overrides: Record<string, string> = {}): Promise<Runtime> {
+  resetRuntime();
+  const env = testEnv({ PRIVACY_API_KEYS: apiKeysSetting(), ...overrides });
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
+  const rt = runtime();
+  await provision(rt.clients, rt.settings);
+  const organizations = rt.clients.cosmos.database(rt.settings.PLATFORM_DATABASE).container("organizations");
+  await organizations.items.upsert({ id: ORG_A, orgId: ORG_A, name: "Alpha GmbH", settings: { jurisdiction: "GDPR", defaultCountry: "DE" } });
+  await organizations.items.upsert({ id: ORG_B, orgId: ORG_B, name: "Beta Inc", settings: { jurisdiction: "CCPA", defaultCountry: "US" } });
+  return rt;
+}
+
+/** A second runtime on the same settings (e.g. to read stores without the handlers' cache). */
+export function freshRuntime(): Runtime {
+  return createRuntime(parseSettings(process.env));
+}
+
+export interface CallOptions {
+  method?: string;
+  path: string;
+  key?: KeyName | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  text: string;
+}
+
+export function invocationContext(functionName: string): InvocationContext {
+  return new InvocationContext({
+    functionName,
+    invocationId: randomUUID(),
+    logHandler: (level, ...args) => {
+      capturedLog(`[${level}] ${functionName}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
+    },
+  });
+}
+
+/** Calls an HTTP handler as the Functions host would, with a real HttpRequest and InvocationContext. */
+export async function call(
+  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+  options: CallOptions,
+): Promise<CallResult> {
+  const headers: Partial<Record<string, string>> = { ...(options.headers ?? {}) };
+  const key = options.key === undefined ? "admin" : options.key;
+  if (key !== null) headers.authorization ??= `Bearer ${KEYS[key]}`;
+  let body: string | undefined = options.rawBody;
+  if (body === undefined && options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    if (!("content-type" in headers)) headers["content-type"] = "application/json";
+  }
+  const url = new URL(options.path, "http://127.0.0.1:7071");
+  const request = new HttpRequest({
+    method: options.method ?? (body === undefined ? "GET" : "POST"),
+    url: url.toString(),
+    headers: Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, v]]))),
+    query: Object.fromEntries(url.searchParams.entries()),
+    params: options.params ?? {},
+    ...(body === undefined ? {} : { body: { string: body } }),
+  });
+  const response = await handler(request, invocationContext("test"));
+  const text = typeof response.body === "string" ? response.body : response.body === undefined ? "" : JSON.stringify(response.body);
+  const responseHeaders = Object.fromEntries(Object.entries((response.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status ?? 200, headers: responseHeaders, body: parsed, text };
+}
