@@ -109,3 +109,17 @@ export function parseSettings(env: NodeJS.ProcessEnv): Settings {
   }
   return settings;
 }
+
+/**
+ * The parsed settings as app settings, defaults included, for binding expressions
+ * (`%PRIVACY_WORK_QUEUE%`, `%PRIVACY_DEADLINE_SCHEDULE%`) that read app settings directly. In Azure
+ * the deployment sets them; locally the schema's defaults fill what is unset.
+ */
+export function withSettingDefaults(env: NodeJS.ProcessEnv, settings: Settings): NodeJS.ProcessEnv {
+  const filled: NodeJS.ProcessEnv = { ...env };
+  for (const [name, value] of Object.entries(settings)) {
+    if (filled[name] !== undefined && filled[name] !== "") continue;
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") filled[name] = String(value);
+  }
+  return filled;
+}

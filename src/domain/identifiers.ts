@@ -13,6 +13,8 @@ export interface NormalizedSubject {
 export const IDENTIFIER_KINDS = ["contactId", "userId", "phone", "email"] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
 
+const PHONE_CHARACTERS = /^\+?[0-9()\-.\s/]{3,40}$/;
+
 export function normalizeEmail(value: string): string {
   return value.trim().toLowerCase();
 }
@@ -23,6 +25,8 @@ export function normalizeEmail(value: string): string {
  */
 export function normalizePhone(value: string, defaultCountry: string | undefined, path = "phone"): string {
   try {
+    // The parser would pick a number out of surrounding text; an identifier must be only a number.
+    if (!PHONE_CHARACTERS.test(value.trim())) throw new Error("not only a phone number");
     const parsed = parsePhoneNumberWithError(value, defaultCountry as CountryCode | undefined);
     if (!parsed.isPossible()) throw new Error("not a possible number");
     return parsed.number;

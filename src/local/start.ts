@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { allFunctions } from "../../functions/all.js";
-import { parseSettings, SettingsError } from "../config/settings.js";
+import { parseSettings, SettingsError, withSettingDefaults } from "../config/settings.js";
 import { runtime } from "../runtime.js";
 import { provision } from "../stores/provision.js";
 import { COSMOS_EMULATOR_KEY, startEmbeddedEmulators, storageConnectionString, type RunningEmulators } from "./emulators.js";
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     devKeyGenerated = true;
   }
   const settings = parseSettings(process.env);
+  Object.assign(process.env, withSettingDefaults(process.env, settings));
   const rt = runtime();
   await provision(rt.clients, settings);
   log(`stores ready: databases ${settings.PRIVACY_DATABASE} and ${settings.PLATFORM_DATABASE}, container ${settings.PRIVACY_ASSETS_CONTAINER}, queue ${settings.PRIVACY_WORK_QUEUE}`);

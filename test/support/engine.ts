@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
-import { parseSettings } from "../../src/config/settings.js";
+import { parseSettings, withSettingDefaults } from "../../src/config/settings.js";
 import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
 import { provision } from "../../src/stores/provision.js";
 import { capturedLog } from "./log-capture.js";
@@ -41,6 +41,7 @@ export async function setupEngine(overrides: Record<string, string> = {}): Promi
   const env = testEnv({ PRIVACY_API_KEYS: apiKeysSetting(), ...overrides });
   for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
   const rt = runtime();
+  Object.assign(process.env, withSettingDefaults(process.env, rt.settings));
   await provision(rt.clients, rt.settings);
   const organizations = rt.clients.cosmos.database(rt.settings.PLATFORM_DATABASE).container("organizations");
   await organizations.items.upsert({ id: ORG_A, orgId: ORG_A, name: "Alpha GmbH", settings: { jurisdiction: "GDPR", defaultCountry: "DE" } });

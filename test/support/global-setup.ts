@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { findLeaks, personalNeedles, readLogDir } from "./pii.js";
 import { freePort, startEmbeddedEmulators } from "../../src/local/emulators.js";
 
 /** Where test files find the emulators started once for the run: `inject("emulators")`. */
@@ -22,5 +26,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cosmosKey: emulators.cosmosKey,
     storageConnectionString: emulators.storageConnectionString,
   });
-  return () => emulators.stop();
+  // Every log line of the run lands here (test/support/log-capture.ts); the teardown scans it.
+  const logDir = mkdtempSync(join(tmpdir(), "privacy-engine-test-logs-"));
+  process.env.PRIVACY_TEST_LOG_DIR = logDir;
+  return async () => {
+    await emulators.stop();
+    const logs = readLogDir(logDir);
+    const leaks = findLeaks(logs, personalNeedles());
+    const lines = logs.reduce((n, l) => n + l.text.split("\n").length - 1, 0);
+    rmSync(logDir, { recursive: true, force: true });
+    if (leaks.length > 0) {
+      const where = leaks.slice(0, 10).map((l) => `${l.file}:${l.line} (needle #${l.needle})`);
+      throw new Error(`Personal data reached ${leaks.length} log line(s) during the suite: ${where.join(", ")}`);
+    }
+    console.log(`[pii-scan] ${lines} captured log lines, no seeded personal value in any phone format`);
+  };
 }

@@ -1,0 +1,75 @@
+import functions from "@azure/functions";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { allFunctions } from "../../functions/all.js";
+import { startLocalHost, type LocalHost } from "../../src/local/host.js";
+import { resetRuntime } from "../../src/runtime.js";
+import { KEYS, ORG_A, setupEngine } from "../support/engine.js";
+
+let host: LocalHost;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  await setupEngine();
+  host = await startLocalHost({ definitions: allFunctions, env: process.env, port: 0, queuePollIntervalMs: 100, enableTimers: false, log: (l) => lines.push(l) });
+});
+afterAll(async () => {
+  await host.stop();
+  resetRuntime();
+});
+
+const auth = { authorization: `Bearer ${KEYS.admin}` };
+
+describe("the engine through the local host", () => {
+  it("serves the request API at /api with the same routes as in Azure", async () => {
+    const created = await fetch(`${host.url}/api/requests`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "idempotency-key": "local-1" },
+      body: JSON.stringify({ type: "erasure", orgId: ORG_A, subject: { phone: "+49 30 5550100" }, verification: { method: "attested", by: "desk" } }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const read = await fetch(`${host.url}/api/requests/${id}`, { headers: auth });
+    expect(read.status).toBe(200);
+    const problem = await fetch(`${host.url}/api/requests/${id}/verify`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{" });
+    expect(problem.status).toBe(400);
+    expect(problem.headers.get("content-type")).toBe("application/problem+json");
+    expect((await fetch(`${host.url}/api/requests/${id}`, { method: "DELETE", headers: auth })).status).toBe(405);
+    expect((await fetch(`${host.url}/api/health`)).status).toBe(200);
+
+    // The work queue is polled: the queued erasure is picked up and says it waits for an executor.
+    await vi.waitFor(
+      async () => {
+        const after = (await (await fetch(`${host.url}/api/requests/${id}`, { headers: auth })).json()) as { statusReason?: string };
+        expect(after.statusReason).toMatch(/no executor for erasure/);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+
+  it("runs a non-HTTP function on demand through the admin endpoint", async () => {
+    const before = lines.filter((l) => l.includes("deadline check done")).length;
+    expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST" })).status).toBe(202);
+    await vi.waitFor(() => {
+      expect(lines.filter((l) => l.includes("deadline check done")).length).toBe(before + 1);
+    });
+    expect((await fetch(`${host.url}/admin/functions/requests-get`, { method: "POST" })).status).toBe(400);
+  });
+});
+
+describe("the Azure entry point", () => {
+  it("registers every function description with app.*", async () => {
+    const http = vi.spyOn(functions.app, "http").mockImplementation(() => undefined);
+    const timer = vi.spyOn(functions.app, "timer").mockImplementation(() => undefined);
+    const queue = vi.spyOn(functions.app, "storageQueue").mockImplementation(() => undefined);
+    const { registerWithAzure } = await import("../../functions/index.js");
+    http.mockClear();
+    timer.mockClear();
+    queue.mockClear();
+    for (const definition of allFunctions) registerWithAzure(definition);
+    const httpCount = allFunctions.filter((f) => f.kind === "http").length;
+    expect(http).toHaveBeenCalledTimes(httpCount);
+    expect(http).toHaveBeenCalledWith("requests-verify", expect.objectContaining({ route: "requests/{id}/verify", methods: ["POST"], authLevel: "anonymous" }));
+    expect(timer).toHaveBeenCalledWith("deadline-check", expect.objectContaining({ schedule: "%PRIVACY_DEADLINE_SCHEDULE%" }));
+    expect(queue).toHaveBeenCalledWith("work-queue", expect.objectContaining({ queueName: "%PRIVACY_WORK_QUEUE%", connection: "AzureWebJobsStorage" }));
+  });
+});

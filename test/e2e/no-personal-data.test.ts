@@ -1,0 +1,119 @@
+import type { Timer } from "@azure/functions";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { deadlineCheckHandler, workQueueHandler } from "../../functions/background.js";
+import {
+  auditHandler,
+  cancelHandler,
+  extendHandler,
+  getRequestHandler,
+  issueVerificationHandler,
+  listRequestsHandler,
+  rejectHandler,
+  submitRequestHandler,
+  verifyHandler,
+} from "../../functions/requests.js";
+import { HARD_CASES, seedPlatform } from "../../src/local/seed.js";
+import { resetRuntime, type Runtime } from "../../src/runtime.js";
+import { capturedLines } from "../support/log-capture.js";
+import { call, invocationContext, setupEngine } from "../support/engine.js";
+import { findLeaks, personalNeedles } from "../support/pii.js";
+
+/**
+ * Drives every route with the seeded people (phones in several formats, names in free text),
+ * then checks that none of their values reached a log line, an audit entry, an event or a
+ * problem response. Requests themselves hold the subject's identifiers: that is the DSAR record.
+ */
+const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
+const mila = HARD_CASES.duplicateContact;
+const jonas = HARD_CASES.crossOrgPhone;
+const orgId = mila.orgId;
+
+let rt: Runtime;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  rt = await setupEngine();
+  await seedPlatform({
+    cosmos: rt.clients.cosmos,
+    platformDatabase: rt.settings.PLATFORM_DATABASE,
+    blobService: rt.clients.blobs,
+    assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER,
+  });
+});
+afterAll(() => {
+  vi.useRealTimers();
+  resetRuntime();
+});
+
+async function all<T>(container: string): Promise<T[]> {
+  const { resources } = await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container(container).items.readAll<T & object>().fetchAll();
+  return resources;
+}
+
+describe("the engine's own privacy", () => {
+  it("keeps seeded personal values out of logs, audit, events and problems on every route", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-03-02T08:00:00Z"));
+    const subjects = [
+      { phone: mila.phone },
+      { phone: "030 1234567", email: mila.email.toUpperCase() },
+      { phone: "+49 30 1234567" },
+      { phone: jonas.phone, email: jonas.contacts[0].email },
+      { contactId: mila.contactIds[0] },
+    ];
+    const ids: string[] = [];
+    for (const [index, subject] of subjects.entries()) {
+      const response = await call(submitRequestHandler, {
+        path: "/api/requests",
+        body: { type: index === 4 ? "rectification" : "access", orgId, subject, note: `Call ${mila.name} back`, ...(index === 4 ? { changes: [{ field: "name", value: jonas.name }], verification: { method: "attested", by: mila.name } } : {}) },
+      });
+      expect(response.status).toBe(201);
+      ids.push((response.body as { id: string }).id);
+    }
+    const [first, second, third, fourth, fifth] = ids as [string, string, string, string, string];
+
+    // Errors that carry personal values in their input.
+    for (const body of [
+      { type: "access", orgId, subject: { phone: `${mila.name} ${mila.phone}x` } },
+      { type: "access", orgId, subject: { email: `${mila.name}@` } },
+      { type: "access", orgId: "org-unknown", subject: { phone: mila.phone } },
+    ]) {
+      const response = await call(submitRequestHandler, { path: "/api/requests", body });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      problems.push(response.text);
+    }
+
+    await call(issueVerificationHandler, { path: "/x", params: { id: first } });
+    problems.push((await call(verifyHandler, { path: "/x", params: { id: first }, body: { code: "000000" } })).text);
+    await call(verifyHandler, { path: "/x", params: { id: first }, body: { code: "111111" } });
+    await call(extendHandler, { path: "/x", params: { id: second }, body: { reason: `${mila.name} sent 40 files` } });
+    await call(rejectHandler, { path: "/x", params: { id: third }, body: { reason: "other", detail: `duplicate of ${mila.phone}` } });
+    await call(cancelHandler, { path: "/x", params: { id: fourth }, body: { reason: `${jonas.name} withdrew` } });
+    await call(getRequestHandler, { path: "/x", params: { id: fifth } });
+    await call(listRequestsHandler, { path: `/api/requests?orgId=${orgId}` });
+    for (const id of ids) await call(auditHandler, { path: "/x", params: { id } });
+    await workQueueHandler({ requestId: fifth }, invocationContext("work-queue"));
+    vi.setSystemTime(new Date("2026-06-30T08:00:00Z"));
+    await deadlineCheckHandler(timer, invocationContext("deadline-check"));
+
+    const needles = personalNeedles();
+    expect(needles.length).toBeGreaterThan(100);
+    const audit = await all<object>("audit");
+    const outbox = await all<object>("outbox");
+    expect(audit.length).toBeGreaterThan(10);
+    expect(outbox.some((e) => JSON.stringify(e).includes("request.overdue"))).toBe(true);
+    const leaks = findLeaks(
+      [
+        { file: "logs", text: capturedLines.join("\n") },
+        { file: "audit", text: audit.map((e) => JSON.stringify(e)).join("\n") },
+        { file: "outbox", text: outbox.map((e) => JSON.stringify(e)).join("\n") },
+        { file: "problems", text: problems.join("\n") },
+      ],
+      needles,
+    );
+    expect(leaks).toEqual([]);
+    // The check can fail: the same scan finds the values on the requests themselves.
+    const requests = await all<object>("requests");
+    expect(findLeaks([{ file: "requests", text: requests.map((r) => JSON.stringify(r)).join("\n") }], needles).length).toBeGreaterThan(0);
+  });
+});
