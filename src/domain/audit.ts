@@ -97,9 +97,13 @@ export function verifyChain(entries: readonly AuditEntry[], head: AuditHead | un
     prevHash = hash;
   });
   const last = entries.at(-1);
-  if (head !== undefined && (last === undefined || last.seq < head.seq)) {
+  if (head === undefined) {
+    if (last !== undefined) problems.push("the request records no audit head, yet entries exist");
+  } else if (last === undefined || last.seq < head.seq) {
     problems.push(`entries after seq ${last?.seq ?? -1} up to ${head.seq} are missing`);
-  } else if (head !== undefined && last !== undefined) {
+  } else {
+    // The head is written before its entries are copied out, so no genuine entry lies past it.
+    if (last.seq > head.seq) problems.push(`entries after the recorded head (seq ${head.seq}) were added`);
     const atHead = entries[head.seq];
     if (atHead?.hash !== head.hash) problems.push(`entry ${head.seq} does not match the request's recorded head`);
   }

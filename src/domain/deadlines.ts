@@ -25,6 +25,11 @@ export interface DeadlineRule {
   readonly weekendRollsToMonday: boolean;
   /** The clock pauses while identity verification is pending. */
   readonly pausesWhileUnverified: boolean;
+  /**
+   * Where a pause starts: at receipt (the clock only starts once identity is evidenced), or when
+   * the controller asks for verification (days before it asked still count).
+   */
+  readonly pauseStartsAt?: "receipt" | "verification-requested";
   /** Receipt must be acknowledged within this many business days (Mon–Fri). */
   readonly acknowledgeWithinBusinessDays?: number;
   /** Citation a lawyer can check. */
@@ -47,8 +52,10 @@ export const DEADLINE_RULES: Readonly<Record<Jurisdiction, DeadlineRule>> = free
     extension: { months: 2 },
     // EDPB 01/2022 §§160-161: a deadline on a weekend or holiday moves to the next working day.
     weekendRollsToMonday: true,
-    // EDPB 01/2022 §159 (guidance): may pause while waiting for information the controller asked for.
+    // EDPB 01/2022 §159 (guidance): may pause while waiting for information the controller asked
+    // for; the days before it asked still count.
     pausesWhileUnverified: true,
+    pauseStartsAt: "verification-requested",
     source: "GDPR Art. 12(3); Reg. (EEC, Euratom) 1182/71 Art. 3; EDPB Guidelines 01/2022 §§159-161",
   },
   "UK-GDPR": {
@@ -57,8 +64,9 @@ export const DEADLINE_RULES: Readonly<Record<Jurisdiction, DeadlineRule>> = free
     extension: { months: 2 },
     weekendRollsToMonday: true,
     // Art. 12A: the clock starts at the latest of receipt, ID evidence or fee, and stops while
-    // awaiting clarification; modelled as a pause.
+    // awaiting clarification; modelled as a pause from receipt.
     pausesWhileUnverified: true,
+    pauseStartsAt: "receipt",
     source: "UK GDPR Art. 12(3), Art. 12A (Data (Use and Access) Act 2025); ICO right of access guidance",
   },
   CCPA: {

@@ -145,7 +145,10 @@ export function openRequest(params: OpenParams): RequestChange {
   }
   const attestation = body.verification;
   const attested = attestation !== undefined;
-  const pauses = DEADLINE_RULES[params.jurisdiction].pausesWhileUnverified;
+  const rule = DEADLINE_RULES[params.jurisdiction];
+  // The engine asks for verification as the request is opened: a pause starts then, or at
+  // receipt where the clock only starts once identity is evidenced (UK GDPR Art. 12A).
+  const pausedSince = rule.pauseStartsAt === "receipt" ? receivedAt : nowIso;
   const status: RequestStatus = attested ? "queued" : "awaiting-verification";
   const base: PrivacyRequestRecord = {
     id: params.id,
@@ -163,7 +166,7 @@ export function openRequest(params: OpenParams): RequestChange {
     verification: attested
       ? { state: "verified", method: "attested", by: attestation.by, verifiedAt: nowIso }
       : { state: "pending" },
-    ...(!attested && pauses ? { pausedSince: receivedAt } : {}),
+    ...(!attested && rule.pausesWhileUnverified ? { pausedSince } : {}),
     pausedDays: 0,
     dueAt: "",
     deadlineState: "on-track",

@@ -10,24 +10,25 @@ type JsonSchema = Record<string, unknown>;
  */
 export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], info: { title: string; version: string }): JsonSchema {
   const components: Record<string, JsonSchema> = {};
-  const schemaOf = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
-    const json = z.toJSONSchema(schema, {
-      target: "draft-2020-12",
-      io,
-      unrepresentable: "any",
-      reused: "inline",
-      override: ({ jsonSchema }) => {
-        Reflect.deleteProperty(jsonSchema, "$schema");
-      },
-    }) as JsonSchema;
-    const id = z.globalRegistry.get(schema)?.id;
-    if (typeof id === "string") {
-      const { $defs: _defs, id: _id, ...rest } = json;
-      components[id] = rest;
-      return { $ref: `#/components/schemas/${id}` };
+  /** zod emits named schemas as `$defs` with `#/$defs/X` references: hoist them to components. */
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== "object") return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (key === "$schema" || key === "$defs") continue;
+      out[key] = key === "$ref" && typeof child === "string" ? child.replace(/^#\/\$defs\//, "#/components/schemas/") : rewrite(child);
     }
-    Reflect.deleteProperty(json, "$schema");
-    return json;
+    return out;
+  };
+  const schemaOf = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
+    const json = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as JsonSchema;
+    const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+    for (const [id, definition] of Object.entries(defs)) {
+      const { id: _id, ...body } = definition;
+      components[id] = rewrite(body) as JsonSchema;
+    }
+    return rewrite(json) as JsonSchema;
   };
 
   const paths: Record<string, Record<string, unknown>> = {};
@@ -49,7 +50,7 @@ export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], inf
     }
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(doc.responses)) {
-      const problem = Number(status) >= 400;
+      const problem = Number(status) >= 400 && response.body !== undefined && z.globalRegistry.get(response.body)?.id === "Problem";
       responses[status] = {
         description: response.description,
         ...(response.body === undefined

@@ -3,7 +3,10 @@ import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { OPEN_STATUSES } from "../domain/lifecycle.js";
 import type { Page, RequestFilter, RequestStore, Versioned } from "../engine/ports.js";
 import { fetchPage, fromResource } from "./cosmos-client.js";
-import { mapCosmosError } from "./cosmos-errors.js";
+import { canonicalJson } from "../domain/canonical-json.js";
+import { EngineError } from "../domain/errors.js";
+import { sha256Hex } from "../domain/subject-key.js";
+import { cosmosStatus, mapCosmosError } from "./cosmos-errors.js";
 
 type Parameter = { name: string; value: string | readonly string[] };
 
@@ -60,17 +63,23 @@ export class CosmosRequestStore implements RequestStore {
       parameters.push({ name: "@dueBefore", value: filter.dueBefore });
     }
     const where = clauses.length === 0 ? "" : ` WHERE ${clauses.join(" AND ")}`;
+    const query = `SELECT * FROM c${where} ORDER BY c.createdAt DESC`;
+    const binding = sha256Hex(canonicalJson({ query, parameters })).slice(0, 16);
+    const continuationToken = page.continuationToken === undefined ? undefined : decodeToken(page.continuationToken, binding);
     try {
       const result = await fetchPage<ItemDefinition>(
         this.container,
-        { query: `SELECT * FROM c${where} ORDER BY c.createdAt DESC`, parameters },
-        { maxItemCount: page.limit, ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }) },
+        { query, parameters },
+        { maxItemCount: page.limit, ...(continuationToken === undefined ? {} : { continuationToken }) },
       );
       return {
         items: result.resources.map((r) => fromResource<PrivacyRequestRecord>(r).value),
-        ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }),
+        ...(result.continuationToken === undefined ? {} : { continuationToken: encodeToken(result.continuationToken, binding) }),
       };
     } catch (error) {
+      // A token from another query, or one the database cannot read, is the caller's mistake.
+      const status = cosmosStatus(error);
+      if (continuationToken !== undefined && (status === 400 || error instanceof SyntaxError || error instanceof TypeError)) throw invalidToken(error);
       throw mapCosmosError(error, "requests");
     }
   }
@@ -114,4 +123,29 @@ export class CosmosRequestStore implements RequestStore {
     if (resource === undefined) throw mapCosmosError(new Error("empty response"), "request");
     return fromResource<PrivacyRequestRecord>(resource);
   }
+}
+
+/**
+ * Continuation tokens handed to callers are opaque and bound to the listing that issued them
+ * (a hash of its query and parameters, which include the caller's orgs), so a token from
+ * another listing or another caller is refused before it reaches the database.
+ */
+const TOKEN_VERSION = "v1";
+
+function encodeToken(token: string, binding: string): string {
+  return `${TOKEN_VERSION}.${binding}.${Buffer.from(token, "utf8").toString("base64url")}`;
+}
+
+function decodeToken(token: string, binding: string): string {
+  const [version, boundTo, body] = token.split(".");
+  if (version !== TOKEN_VERSION || boundTo !== binding || body === undefined || !/^[A-Za-z0-9_-]+$/.test(body)) throw invalidToken();
+  return Buffer.from(body, "base64url").toString("utf8");
+}
+
+function invalidToken(cause?: unknown): EngineError {
+  return new EngineError("validation", "The continuation token is not one this listing handed out", {
+    reason: "invalid-continuation-token",
+    fields: [{ path: "query.continuationToken", message: "not a token from this listing" }],
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

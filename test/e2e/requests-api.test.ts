@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   cancelHandler,
   extendHandler,
@@ -62,8 +62,28 @@ describe("POST /api/requests", () => {
     expect(view.subjectKey).toMatch(/^sk_[0-9a-f]{64}$/);
     expect(response.headers.location).toBe(`/api/requests/${view.id}`);
     expect(view.links.verify).toBe(`/api/requests/${view.id}/verify`);
-    // Unverified GDPR requests pause: the due date is at least the unpaused one (28 Feb 2026).
-    expect(view.dueAt >= "2026-02-28").toBe(true);
+    expect(view.pausedDays).toBeGreaterThanOrEqual(0);
+  });
+
+  it("counts the days before verification was asked for under GDPR, but not under UK GDPR", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      // Received by e-mail on 2 Feb, entered on 12 Feb, verified on 17 Feb.
+      vi.setSystemTime(new Date("2026-02-12T09:00:00Z"));
+      const gdpr = (await open({ type: "access", orgId: ORG_A, subject: { userId: "u-late" }, receivedAt: "2026-02-02T09:00:00Z" })).body as View & { pausedDays: number };
+      const uk = (await open({ type: "access", orgId: ORG_A, jurisdiction: "UK-GDPR", subject: { userId: "u-late-uk" }, receivedAt: "2026-02-02T09:00:00Z" })).body as View & { pausedDays: number };
+      vi.setSystemTime(new Date("2026-02-17T09:00:00Z"));
+      const gdprNow = (await call(getRequestHandler, { path: "/x", params: { id: gdpr.id } })).body as View & { pausedDays: number };
+      const ukNow = (await call(getRequestHandler, { path: "/x", params: { id: uk.id } })).body as View & { pausedDays: number };
+      // GDPR: paused 12 → 17 Feb (5 days): 2 Mar + 5 = 7 Mar 2026, a Saturday → Monday 9 Mar.
+      expect(gdprNow.pausedDays).toBe(5);
+      expect(gdprNow.dueAt).toBe("2026-03-09");
+      // UK GDPR: the clock starts with identity: paused 2 → 17 Feb (15 days): 2 Mar + 15 = 17 Mar.
+      expect(ukNow.pausedDays).toBe(15);
+      expect(ukNow.dueAt).toBe("2026-03-17");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("queues an attested request and hands it to the work queue", async () => {
@@ -192,6 +212,15 @@ describe("reading, extending and closing", () => {
     // An operator of ORG_A sees none of ORG_B's.
     const foreign = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}`, key: "operator" });
     expect((foreign.body as { items: View[] }).items).toHaveLength(0);
+    // Garbage, and a real token used on another listing (another type filter).
+    const foreignToken = page1.continuationToken ?? "";
+    const otherListing = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&type=access&continuationToken=${encodeURIComponent(foreignToken)}` });
+    expect(otherListing.status).toBe(400);
+    for (const token of ['{"x":1}', "[]", "garbage", `v1.0000000000000000.${Buffer.from('{"token":"x"}').toString("base64url")}`]) {
+      const response = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&continuationToken=${encodeURIComponent(token)}` });
+      expect(response.status, token).toBe(400);
+      expect((response.body as Problem).errors?.[0]?.path).toBe("query.continuationToken");
+    }
     const bad = await call(listRequestsHandler, { path: "/api/requests?status=done" });
     expect(bad.status).toBe(400);
     expect((bad.body as Problem).errors?.[0]?.path).toBe("query.status");
@@ -255,5 +284,13 @@ describe("system routes", () => {
     }
     expect(doc.components.schemas).toHaveProperty("Request");
     expect(doc.components.schemas).toHaveProperty("Problem");
+    // Every reference resolves inside the document.
+    const refs = [...response.text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\//);
+      expect(doc.components.schemas).toHaveProperty(ref.replace("#/components/schemas/", ""));
+    }
+    expect(JSON.stringify(doc.components.schemas.Request)).toContain("dueAt");
   });
 });

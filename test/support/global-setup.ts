@@ -30,15 +30,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logDir = mkdtempSync(join(tmpdir(), "privacy-engine-test-logs-"));
   process.env.PRIVACY_TEST_LOG_DIR = logDir;
   return async () => {
-    await emulators.stop();
-    const logs = readLogDir(logDir);
-    const leaks = findLeaks(logs, personalNeedles());
-    const lines = logs.reduce((n, l) => n + l.text.split("\n").length - 1, 0);
-    rmSync(logDir, { recursive: true, force: true });
-    if (leaks.length > 0) {
-      const where = leaks.slice(0, 10).map((l) => `${l.file}:${l.line} (needle #${l.needle})`);
-      throw new Error(`Personal data reached ${leaks.length} log line(s) during the suite: ${where.join(", ")}`);
+    try {
+      await emulators.stop();
+    } finally {
+      const logs = readLogDir(logDir);
+      const leaks = findLeaks(logs, personalNeedles());
+      const lines = logs.reduce((n, l) => n + l.text.split("\n").length - 1, 0);
+      rmSync(logDir, { recursive: true, force: true });
+      // vitest does not fail a run for an error thrown here, so the exit code is set directly.
+      if (lines === 0) {
+        console.error("[pii-scan] FAILED: no log line was captured, so nothing was checked");
+        process.exitCode = 1;
+      } else if (leaks.length > 0) {
+        const where = leaks.slice(0, 10).map((l) => `${l.file}:${l.line} (needle #${l.needle})`);
+        console.error(`[pii-scan] FAILED: personal data reached ${leaks.length} log line(s) during the suite: ${where.join(", ")}`);
+        process.exitCode = 1;
+      } else {
+        console.log(`[pii-scan] ${lines} captured log lines, no seeded personal value in any phone format`);
+      }
     }
-    console.log(`[pii-scan] ${lines} captured log lines, no seeded personal value in any phone format`);
   };
 }

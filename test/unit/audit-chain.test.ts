@@ -40,6 +40,11 @@ describe("audit hash chain", () => {
     expect(verifyChain(truncated, head).valid).toBe(false);
     const swapped = [entries[1], entries[0], ...entries.slice(2)] as AuditEntry[];
     expect(verifyChain(swapped, head).valid).toBe(false);
+    // A correctly chained forgery appended after the head.
+    const forged = chainEntries(scope, head, [draft("verification.succeeded", 9)]).entries;
+    expect(verifyChain([...entries, ...forged], head).problems.join(" ")).toMatch(/after the recorded head/);
+    expect(verifyChain(entries, undefined).valid).toBe(false);
+    expect(verifyChain([], undefined).valid).toBe(true);
     const rehashed = entries.map((e) => (e.seq === 4 ? { ...e, actor: { kind: "system" as const, id: "someone-else" } } : e));
     expect(verifyChain(rehashed, head).problems.join(" ")).toMatch(/entry 4 was changed/);
   });
