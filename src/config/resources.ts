@@ -5,13 +5,15 @@
 export interface ContainerSpec {
   readonly id: string;
   readonly partitionKeyPath: string;
+  /** -1: items may carry their own `ttl` (seconds); absent: TTL off. */
+  readonly defaultTtl?: number;
 }
 
 /** The engine's own database (`PRIVACY_DATABASE`). */
 export const PRIVACY_CONTAINERS = {
   requests: { id: "requests", partitionKeyPath: "/id" },
   audit: { id: "audit", partitionKeyPath: "/requestId" },
-  outbox: { id: "outbox", partitionKeyPath: "/orgId" },
+  outbox: { id: "outbox", partitionKeyPath: "/orgId", defaultTtl: -1 },
   orgSettings: { id: "orgSettings", partitionKeyPath: "/orgId" },
 } as const satisfies Record<string, ContainerSpec>;
 

@@ -14,7 +14,7 @@ export const ApiKeyEntry = z.strictObject({
   id: z.string().min(1).max(64),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be the lowercase hex SHA-256 of the key"),
   role: Role,
-  orgs: z.union([z.literal("*"), z.array(z.string().min(1)).min(1)]),
+  orgs: z.union([z.literal("*"), z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "must be an org id")).min(1)]),
 });
 export type ApiKeyEntry = z.infer<typeof ApiKeyEntry>;
 
@@ -64,7 +64,9 @@ export const SettingsSchema = z.object({
     "org-assets",
   ),
   PRIVACY_SUBJECT_KEY_SECRET: z.string().min(32, "must be at least 32 characters"),
-  PRIVACY_API_KEYS: jsonArray(ApiKeyEntry),
+  PRIVACY_API_KEYS: jsonArray(ApiKeyEntry).refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, {
+    message: "key ids must be unique (they name the caller in the audit trail and scope idempotency keys)",
+  }),
   PRIVACY_DEV_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   PRIVACY_EASYAUTH_ENABLED: booleanSetting,
   PRIVACY_DEADLINE_SCHEDULE: ncrontab.default("0 5 * * * *"),
@@ -73,6 +75,8 @@ export const SettingsSchema = z.object({
   PRIVACY_DUE_SOON_DAYS: z.coerce.number().int().min(1).max(30).default(3),
   /** Set by App Service / Functions in Azure; used to refuse development-only settings there. */
   WEBSITE_SITE_NAME: z.string().optional(),
+  /** Set to True by App Service when App Service Authentication is on. */
+  WEBSITE_AUTH_ENABLED: z.string().optional(),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -106,6 +110,11 @@ export function parseSettings(env: NodeJS.ProcessEnv): Settings {
   const settings = parsed.data;
   if (settings.PRIVACY_DEV_API_KEY !== undefined && settings.WEBSITE_SITE_NAME !== undefined) {
     throw new SettingsError(["PRIVACY_DEV_API_KEY must not be set when running in Azure (WEBSITE_SITE_NAME is set)"]);
+  }
+  // The principal header is only trustworthy when App Service Authentication sits in front and
+  // strips forged ones; in Azure, refuse the flag unless it does.
+  if (settings.PRIVACY_EASYAUTH_ENABLED && settings.WEBSITE_SITE_NAME !== undefined && settings.WEBSITE_AUTH_ENABLED?.toLowerCase() !== "true") {
+    throw new SettingsError(["PRIVACY_EASYAUTH_ENABLED requires App Service Authentication to be on (WEBSITE_AUTH_ENABLED=True)"]);
   }
   return settings;
 }

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   "request.due-soon",
   "request.overdue",
   "request.status-changed",
+  "request.extended",
   "alert",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -19,10 +20,12 @@ export interface EventDraft {
   readonly type: EventType;
   readonly data: Readonly<Record<string, EventDataValue>>;
   /**
-   * Delivery-only secret: the verification code must reach the messaging service, so it rides
-   * in the outbox until dispatch and is removed from the stored event when dispatched.
+   * Delivery-only secret: the verification code must reach the messaging service, so it rides in
+   * the outbox sealed (AES-256-GCM, see sealed-secret.ts) and the stored event expires soon after.
    */
-  readonly secret?: { readonly verificationCode: string };
+  readonly secret?: { readonly sealedVerificationCode: string };
+  /** Seconds until Cosmos removes the stored event (events that carry a secret). */
+  readonly ttl?: number;
 }
 
 export interface OutboxEvent extends EventDraft {

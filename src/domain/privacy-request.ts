@@ -118,7 +118,9 @@ function withDeadline(record: PrivacyRequestRecord, now: Date, dueSoonDays: numb
     dueAt: deadline.dueAt,
     ...(deadline.extendedDueAt === undefined ? {} : { extendedDueAt: deadline.extendedDueAt }),
     ...(deadline.acknowledgeDueAt === undefined ? {} : { acknowledgeDueAt: deadline.acknowledgeDueAt }),
-    deadlineState: isTerminal(record.status) ? "on-track" : dueState(deadline.effectiveDueAt, now, dueSoonDays),
+    // Computed at every change; a closed request is never refreshed again, so it keeps the state
+    // it was closed in (on time, or late).
+    deadlineState: dueState(deadline.effectiveDueAt, now, dueSoonDays),
   };
 }
 
@@ -134,15 +136,20 @@ export interface OpenParams {
   readonly idempotency?: PrivacyRequestRecord["idempotency"];
 }
 
+/** Tolerance for a caller's clock running ahead when it sends `receivedAt`. */
+const RECEIPT_CLOCK_SKEW_MS = 5 * 60_000;
+
 export function openRequest(params: OpenParams): RequestChange {
   const { body, now, actor } = params;
   const nowIso = now.toISOString();
-  const receivedAt = body.receivedAt === undefined ? nowIso : new Date(body.receivedAt).toISOString();
-  if (Date.parse(receivedAt) > now.getTime()) {
+  const claimed = body.receivedAt === undefined ? now.getTime() : Date.parse(body.receivedAt);
+  if (claimed > now.getTime() + RECEIPT_CLOCK_SKEW_MS) {
     throw new EngineError("validation", "receivedAt cannot be in the future", {
       fields: [{ path: "receivedAt", message: "must not be later than now" }],
     });
   }
+  // A receipt within the skew tolerance counts as received now.
+  const receivedAt = new Date(Math.min(claimed, now.getTime())).toISOString();
   const attestation = body.verification;
   const attested = attestation !== undefined;
   const rule = DEADLINE_RULES[params.jurisdiction];
@@ -217,18 +224,26 @@ function transitionAudit(record: PrivacyRequestRecord, to: RequestStatus, actor:
   return { at: now.toISOString(), actor, action: "request.transitioned", details: { from: record.status, to, ...details } };
 }
 
+/** Each code allows a few tries; reissuing is capped too, so the tries cannot be renewed forever. */
+export const MAX_CODES_PER_REQUEST = 5;
+
 export function issueCode(
   record: PrivacyRequestRecord,
-  params: { code: string; codeHash: string; now: Date; ttlMinutes: number; actor: AuditActor; channel: string },
+  params: { sealedCode: string; codeHash: string; now: Date; ttlMinutes: number; actor: AuditActor; channel: string },
 ): RequestChange {
   if (record.status !== "awaiting-verification") {
     throw new EngineError("conflict", `A request that is ${record.status} does not need verification`, {
       reason: "not-awaiting-verification",
     });
   }
+  const issued = (record.verification.code?.issued ?? 0) + 1;
+  if (issued > MAX_CODES_PER_REQUEST) {
+    throw new EngineError("conflict", `No more than ${MAX_CODES_PER_REQUEST} codes are issued for one request; verify by attestation or reject`, {
+      reason: "too-many-codes",
+    });
+  }
   const nowIso = params.now.toISOString();
   const expiresAt = new Date(params.now.getTime() + params.ttlMinutes * 60_000).toISOString();
-  const issued = (record.verification.code?.issued ?? 0) + 1;
   return {
     record: {
       ...record,
@@ -243,7 +258,9 @@ export function issueCode(
       {
         type: "verification.code-issued",
         data: { expiresAt, channel: params.channel },
-        secret: { verificationCode: params.code },
+        secret: { sealedVerificationCode: params.sealedCode },
+        // Gone a day after the code expires, whether or not it was dispatched.
+        ttl: params.ttlMinutes * 60 + 86_400,
       },
     ],
     enqueue: false,
@@ -261,12 +278,22 @@ export function checkCode(
       reason: "not-awaiting-verification",
     });
   }
-  const code = record.verification.code;
-  if (code === undefined) return { change: undefined, outcome: "none", attemptsLeft: 0 };
-  const attemptsLeft = params.maxAttempts - code.attempts;
-  if (code.locked) return { change: undefined, outcome: "locked", attemptsLeft: 0 };
   const nowIso = params.now.toISOString();
-  if (params.now.getTime() > Date.parse(code.expiresAt)) return { change: undefined, outcome: "expired", attemptsLeft };
+  const refused = (outcome: "none" | "locked" | "expired", attemptsLeft: number) => ({
+    outcome,
+    attemptsLeft,
+    change: {
+      record: { ...record, updatedAt: nowIso },
+      audit: [{ at: nowIso, actor: params.actor, action: "verification.refused", details: { outcome } }],
+      events: [],
+      enqueue: false,
+    },
+  });
+  const code = record.verification.code;
+  if (code === undefined) return refused("none", 0);
+  const attemptsLeft = params.maxAttempts - code.attempts;
+  if (code.locked) return refused("locked", 0);
+  if (params.now.getTime() > Date.parse(code.expiresAt)) return refused("expired", attemptsLeft);
   if (!params.matches) {
     const attempts = code.attempts + 1;
     const locked = attempts >= params.maxAttempts;
@@ -302,7 +329,7 @@ export function checkCode(
 
 export function extendRequest(
   record: PrivacyRequestRecord,
-  params: { reason: string; now: Date; actor: AuditActor; dueSoonDays: number },
+  params: { reason: string; reasonDigest: string; now: Date; actor: AuditActor; dueSoonDays: number },
 ): RequestChange {
   if (isTerminal(record.status)) {
     throw new EngineError("conflict", `A request that is ${record.status} cannot be extended`, { reason: "illegal-transition" });
@@ -318,9 +345,17 @@ export function extendRequest(
   );
   return {
     record: next,
-    // The reason is free text written by staff: it stays on the request, not in the audit.
-    audit: [{ at: nowIso, actor: params.actor, action: "request.extended", details: { dueAt: next.dueAt, extendedDueAt: next.extendedDueAt ?? null } }],
-    events: [{ type: "request.status-changed", data: { from: record.status, to: record.status, extendedDueAt: next.extendedDueAt ?? null } }],
+    // The reason is free text that may name people: it stays on the request; the audit holds its
+    // keyed digest, which proves the text later without holding it.
+    audit: [
+      {
+        at: nowIso,
+        actor: params.actor,
+        action: "request.extended",
+        details: { dueAt: next.dueAt, extendedDueAt: next.extendedDueAt ?? null, reasonDigest: params.reasonDigest },
+      },
+    ],
+    events: [{ type: "request.extended", data: { dueAt: next.dueAt, extendedDueAt: next.extendedDueAt ?? null } }],
     enqueue: false,
   };
 }
@@ -331,6 +366,8 @@ export function closeRequest(
     event: "reject" | "cancel";
     reason?: string;
     detail?: string;
+    /** Keyed digest of the free-text detail, for the audit. */
+    detailDigest?: string;
     now: Date;
     actor: AuditActor;
     dueSoonDays: number;
@@ -350,7 +387,10 @@ export function closeRequest(
   return {
     record: next,
     audit: [
-      transitionAudit(record, next.status, params.actor, params.now, params.event === "reject" ? { reason: params.reason ?? null } : {}),
+      transitionAudit(record, next.status, params.actor, params.now, {
+        ...(params.event === "reject" ? { reason: params.reason ?? null } : {}),
+        ...(params.detailDigest === undefined ? {} : { detailDigest: params.detailDigest }),
+      }),
     ],
     events: [{ type: "request.status-changed", data: { from: record.status, to: next.status } }],
     enqueue: false,
@@ -361,8 +401,13 @@ export function closeRequest(
 export function refreshDeadline(record: PrivacyRequestRecord, now: Date, dueSoonDays: number): RequestChange | undefined {
   if (isTerminal(record.status)) return undefined;
   const next = withDeadline(record, now, dueSoonDays);
-  if (next.deadlineState === record.deadlineState) return undefined;
   const nowIso = now.toISOString();
+  if (next.deadlineState === record.deadlineState) {
+    // A paused clock moves the due date without changing the state: keep the stored date current
+    // (list filters and the next check read it); nothing to audit.
+    const moved = next.dueAt !== record.dueAt || next.extendedDueAt !== record.extendedDueAt;
+    return moved ? { record: { ...next, updatedAt: nowIso }, audit: [], events: [], enqueue: false } : undefined;
+  }
   const actor: AuditActor = { kind: "system", id: "deadline-check" };
   const effective = next.extendedDueAt ?? next.dueAt;
   const events: EventDraft[] =

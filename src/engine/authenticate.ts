@@ -65,13 +65,14 @@ function fromClientPrincipal(header: string): Caller {
   }
   const parsed = ClientPrincipal.safeParse(decoded);
   if (!parsed.success) throw unauthenticated("x-ms-client-principal has an unexpected shape");
-  const { claims, role_typ: roleType = "roles", name_typ: nameType } = parsed.data;
+  const { claims, role_typ: roleType = "roles" } = parsed.data;
   const values = (types: readonly string[]) => claims.filter((c) => types.includes(c.typ)).map((c) => c.val);
   const roles = values([roleType, "roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"]);
   const role = ROLE_ORDER.find((r) => roles.includes(r));
-  const objectId = values(["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"])[0];
-  const id = objectId ?? values(nameType === undefined ? ["name"] : [nameType, "name"])[0];
-  if (id === undefined) throw unauthenticated("x-ms-client-principal names no principal");
+  // The object id names the principal; a name claim is often an e-mail address, which must not
+  // reach the audit trail as the actor.
+  const id = values(["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"])[0];
+  if (id === undefined) throw unauthenticated("x-ms-client-principal carries no object id (oid) claim");
   if (role === undefined) {
     throw new EngineError("forbidden", `The principal holds none of the roles ${ROLE_NAMES.join(", ")}`, { reason: "no-role" });
   }

@@ -19,6 +19,10 @@ export async function commit(
   change: RequestChange,
   log: Logger,
 ): Promise<Versioned<PrivacyRequestRecord>> {
+  if (change.events.length > 0 && change.audit.length === 0) {
+    // Event ids derive from the change's first audit entry; a change without one could reuse ids.
+    throw new EngineError("internal", "A change that emits events must record an audit entry", { reason: "events-without-audit" });
+  }
   const base = current?.value;
   const scope = { requestId: change.record.id, orgId: change.record.orgId, subjectKey: change.record.subjectKey };
   const { entries, head } = chainEntries(scope, base?.auditHead, change.audit);

@@ -14,10 +14,16 @@ import {
   type PrivacyRequestRecord,
 } from "../domain/privacy-request.js";
 import type { ListRequestsQuery, SubmitRequestBody } from "../domain/request.js";
+import { sealSecret } from "../domain/sealed-secret.js";
 import { codeHash, digestsEqual, sha256Hex, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { commit, mutate } from "./commit.js";
 import type { Logger, Page, Versioned } from "./ports.js";
+
+/** Keyed digest of free text (reasons, details) for the audit: proves the text without holding it. */
+function textDigest(rt: Runtime, requestId: string, text: string): string {
+  return codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${requestId}`, text);
+}
 
 const notFound = () => new EngineError("not-found", "Request not found", { reason: "request-not-found" });
 
@@ -149,7 +155,7 @@ export async function issueVerificationCode(rt: Runtime, caller: Caller, id: str
     (current) => {
       const channel = current.subject.phone !== undefined ? "whatsapp" : current.subject.email !== undefined ? "email" : "contact-record";
       return issueCode(current, {
-        code,
+        sealedCode: sealSecret(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
         codeHash: codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
         now: rt.now(),
         ttlMinutes: rt.settings.PRIVACY_VERIFICATION_TTL_MINUTES,
@@ -213,7 +219,14 @@ export function extend(rt: Runtime, caller: Caller, id: string, reason: string, 
     caller,
     "request:extend",
     id,
-    (current) => extendRequest(current, { reason, now: rt.now(), actor: actorOf(caller), dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS }),
+    (current) =>
+      extendRequest(current, {
+        reason,
+        reasonDigest: textDigest(rt, current.id, reason),
+        now: rt.now(),
+        actor: actorOf(caller),
+        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+      }),
     log,
   );
 }
@@ -232,7 +245,15 @@ export function reject(
     "request:reject",
     id,
     (current) =>
-      closeRequest(current, { event: "reject", reason, detail, now: rt.now(), actor: actorOf(caller), dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS }),
+      closeRequest(current, {
+        event: "reject",
+        reason,
+        detail,
+        detailDigest: textDigest(rt, current.id, detail),
+        now: rt.now(),
+        actor: actorOf(caller),
+        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+      }),
     log,
   );
 }
@@ -246,7 +267,7 @@ export function cancel(rt: Runtime, caller: Caller, id: string, reason: string |
     (current) =>
       closeRequest(current, {
         event: "cancel",
-        ...(reason === undefined ? {} : { detail: reason }),
+        ...(reason === undefined ? {} : { detail: reason, detailDigest: textDigest(rt, current.id, reason) }),
         now: rt.now(),
         actor: actorOf(caller),
         dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,

@@ -53,11 +53,15 @@ export function contextLogger(context: InvocationContext): Logger {
 }
 
 function zodFields(error: z.ZodError, prefix: string): ProblemField[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== "").join(".");
-    const unknownKeys = issue.code === "unrecognized_keys" ? `: ${issue.keys.map((k) => JSON.stringify(k.slice(0, 64))).join(", ")}` : "";
-    return { path: path === "" ? "body" : path, message: `${issue.message}${unknownKeys}` };
-  });
+  const pathOf = (segments: readonly PropertyKey[]) => {
+    const path = [prefix, ...segments.map(String)].filter((p) => p !== "").join(".");
+    return path === "" ? "body" : path;
+  };
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key.slice(0, 64)]), message: "is not a known field" }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
 }
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix: string, what: string): T {

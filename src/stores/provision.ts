@@ -27,6 +27,10 @@ export async function provision(clients: ProvisionClients, settings: Settings): 
 async function ensureContainers(cosmos: CosmosClient, databaseId: string, specs: readonly ContainerSpec[]): Promise<void> {
   const { database } = await cosmos.databases.createIfNotExists({ id: databaseId });
   for (const spec of specs) {
-    await database.containers.createIfNotExists({ id: spec.id, partitionKey: { paths: [spec.partitionKeyPath] } });
+    await database.containers.createIfNotExists({
+      id: spec.id,
+      partitionKey: { paths: [spec.partitionKeyPath] },
+      ...(spec.defaultTtl === undefined ? {} : { defaultTtl: spec.defaultTtl }),
+    });
   }
 }

@@ -14,7 +14,7 @@ import {
 } from "../../functions/requests.js";
 import { healthHandler, openApiHandler } from "../../functions/system.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, ORG_A, ORG_B, setupEngine, type KeyName } from "../support/engine.js";
+import { call, issuedCode, ORG_A, ORG_B, setupEngine, type KeyName } from "../support/engine.js";
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 type Target = "own" | "other" | "unknown";
@@ -35,16 +35,8 @@ async function requestIn(target: Target): Promise<{ id: string; code?: string }>
   const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { contactId: "c-acl" } } });
   const id = (opened.body as { id: string }).id;
   await call(issueVerificationHandler, { path: "/x", params: { id } });
-  const { resources } = await rt.clients.cosmos
-    .database(rt.settings.PRIVACY_DATABASE)
-    .container("outbox")
-    .items.query<{ secret?: { verificationCode: string } }>({
-      query: "SELECT * FROM c WHERE c.requestId = @id AND c.type = 'verification.code-issued'",
-      parameters: [{ name: "@id", value: id }],
-    })
-    .fetchAll();
-  const code = resources[0]?.secret?.verificationCode;
-  return code === undefined ? { id } : { id, code };
+  const { code } = await issuedCode(rt, id);
+  return { id, code };
 }
 
 interface Route {
@@ -58,7 +50,12 @@ interface Route {
 
 const onRequest = (body: (code: string | undefined) => unknown) => async (handler: Handler, key: KeyName | null, target: Target) => {
   const { id, code } = await requestIn(target);
+  const before = await rt.requests.get(id);
   const response = await call(handler, { path: `/api/requests/${id}`, params: { id }, key, body: body(code) });
+  if (response.status >= 400) {
+    // A refused call changes nothing: the document keeps its ETag.
+    expect((await rt.requests.get(id))?.etag).toBe(before?.etag);
+  }
   return response.status;
 };
 

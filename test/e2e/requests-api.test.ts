@@ -23,6 +23,7 @@ interface View {
   statusReason?: string;
   resolution?: { outcome: string; reason?: string };
   acknowledgeDueAt?: string;
+  pausedDays: number;
 }
 interface Problem {
   status: number;
@@ -105,6 +106,13 @@ describe("POST /api/requests", () => {
     expect(ids).toContain(view.id);
   });
 
+  it("accepts a receipt a little ahead of the server's clock as received now", async () => {
+    const ahead = new Date(Date.now() + 60_000).toISOString();
+    const response = await open({ type: "access", orgId: ORG_A, subject: { userId: "u-skew" }, receivedAt: ahead });
+    expect(response.status).toBe(201);
+    expect(Date.parse((response.body as { receivedAt: string }).receivedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
   it("takes an explicit jurisdiction over the org's", async () => {
     const response = await open({ type: "access", orgId: ORG_A, jurisdiction: "LGPD", subject: { userId: "u-1" }, receivedAt: "2026-05-01T00:00:00Z", verification: { method: "attested", by: "desk" } });
     expect((response.body as View).dueAt).toBe("2026-05-16");
@@ -134,7 +142,8 @@ describe("POST /api/requests", () => {
 
   it.each([
     ["no identifier", { type: "access", orgId: ORG_A, subject: {} }, "subject"],
-    ["unknown field", { type: "access", orgId: ORG_A, subject: { userId: "u" }, extra: 1 }, "body"],
+    ["unknown field", { type: "access", orgId: ORG_A, subject: { userId: "u" }, extra: 1 }, "extra"],
+    ["unknown nested field", { type: "access", orgId: ORG_A, subject: { userId: "u", ssn: "x" } }, "subject.ssn"],
     ["unknown type", { type: "delete-everything", orgId: ORG_A, subject: { userId: "u" } }, "type"],
     ["wrong type of field", { type: "access", orgId: 42, subject: { userId: "u" } }, "orgId"],
     ["future receipt", { type: "access", orgId: ORG_A, subject: { userId: "u" }, receivedAt: "2999-01-01T00:00:00Z" }, "receivedAt"],
@@ -142,7 +151,7 @@ describe("POST /api/requests", () => {
     ["bad email", { type: "access", orgId: ORG_A, subject: { email: "nobody" } }, "subject.email"],
     ["rectification without changes", { type: "rectification", orgId: ORG_A, subject: { userId: "u" } }, "changes"],
     ["changes on access", { type: "access", orgId: ORG_A, subject: { userId: "u" }, changes: [{ field: "name", value: "x" }] }, "changes"],
-    ["__proto__ key", JSON.parse('{"type":"access","orgId":"org-alpha","subject":{"userId":"u"},"__proto__":{"admin":true}}') as unknown, "body"],
+    ["__proto__ key", JSON.parse('{"type":"access","orgId":"org-alpha","subject":{"userId":"u"},"__proto__":{"admin":true}}') as unknown, "__proto__"],
   ])("refuses %s with a 400 naming the field and stores nothing", async (_name, body, path) => {
     const before = await countRequests();
     const response = await call(submitRequestHandler, { path: "/api/requests", body });

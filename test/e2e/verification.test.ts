@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { auditHandler, issueVerificationHandler, submitRequestHandler, verifyHandler, getRequestHandler } from "../../functions/requests.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { call, ORG_A, setupEngine } from "../support/engine.js";
+import { call, issuedCode, ORG_A, setupEngine } from "../support/engine.js";
 
 interface View {
   id: string;
@@ -13,14 +13,6 @@ interface View {
 }
 interface Problem {
   reason: string;
-}
-interface OutboxDoc {
-  id: string;
-  type: string;
-  requestId: string;
-  subjectKey: string;
-  secret?: { verificationCode: string };
-  data: Record<string, unknown>;
 }
 
 let rt: Runtime;
@@ -34,20 +26,8 @@ afterAll(() => {
   resetRuntime();
 });
 
-async function outboxOf(requestId: string): Promise<OutboxDoc[]> {
-  const { resources } = await rt.clients.cosmos
-    .database(rt.settings.PRIVACY_DATABASE)
-    .container("outbox")
-    .items.query<OutboxDoc>({ query: "SELECT * FROM c WHERE c.requestId = @id", parameters: [{ name: "@id", value: requestId }] })
-    .fetchAll();
-  return resources;
-}
-
 async function latestCode(requestId: string): Promise<string> {
-  const events = (await outboxOf(requestId)).filter((e) => e.type === "verification.code-issued");
-  const code = events.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true })).at(-1)?.secret?.verificationCode;
-  if (code === undefined) throw new Error("no code event");
-  return code;
+  return (await issuedCode(rt, requestId)).code;
 }
 
 async function openUnverified(): Promise<View> {
@@ -72,8 +52,11 @@ describe("identity verification by code", () => {
     vi.setSystemTime(new Date("2026-02-05T09:00:00Z"));
     const issued = await issue(request.id);
     expect(issued.status).toBe(202);
-    const code = await latestCode(request.id);
+    const { code, event } = await issuedCode(rt, request.id);
     expect(code).toMatch(/^\d{6}$/);
+    // Stored sealed, and set to expire a day after the code does.
+    expect(JSON.stringify(event)).not.toContain(code);
+    expect(event.ttl).toBe(15 * 60 + 86_400);
     // The code is in no response, no log line and not on the request document.
     expect(issued.text).not.toContain(code);
     const stored = await rt.requests.get(request.id);
@@ -118,6 +101,14 @@ describe("identity verification by code", () => {
     expect((await verify(request.id, fresh)).status).toBe(200);
   });
 
+  it("issues at most five codes per request", async () => {
+    const request = await openUnverified();
+    for (let n = 1; n <= 5; n += 1) expect((await issue(request.id)).status).toBe(202);
+    const sixth = await issue(request.id);
+    expect(sixth.status).toBe(409);
+    expect((sixth.body as Problem).reason).toBe("too-many-codes");
+  });
+
   it("refuses an expired code after 15 minutes", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2026-06-01T12:00:00Z"));
@@ -133,6 +124,8 @@ describe("identity verification by code", () => {
   it("refuses to verify without a code, a malformed code, and a request that needs none", async () => {
     const request = await openUnverified();
     expect(((await verify(request.id, "123456")).body as Problem).reason).toBe("no-code");
+    const trail = await call(auditHandler, { path: "/x", params: { id: request.id } });
+    expect((trail.body as { entries: { action: string }[] }).entries.map((e) => e.action)).toContain("verification.refused");
     expect((await verify(request.id, "12ab")).status).toBe(400);
     const attested = await call(submitRequestHandler, {
       path: "/api/requests",

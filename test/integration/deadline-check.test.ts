@@ -1,7 +1,7 @@
 import type { Timer } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { deadlineCheckHandler, workQueueHandler } from "../../functions/background.js";
-import { submitRequestHandler } from "../../functions/requests.js";
+import { cancelHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { chainEntries } from "../../src/domain/audit.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { call, invocationContext, ORG_A, ORG_B, setupEngine } from "../support/engine.js";
@@ -76,6 +76,20 @@ describe("hourly deadline check", () => {
     expect(await stateOf(ccpa)).toBe("overdue");
     expect(await eventsOf(ccpa, "request.overdue")).toBe(1);
     expect(await eventsOf(gdpr, "request.overdue")).toBe(0);
+    // The paused request's stored due date follows the pause: 1 Feb + 59 paused days = 1 Apr 2026.
+    expect((await rt.requests.get(gdpr))?.value.dueAt).toBe("2026-04-01");
+  });
+
+  it("keeps the deadline state a request was closed in", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-05-04T10:00:00Z"));
+    const id = await open({ type: "access", orgId: ORG_A, subject: { userId: "u-late" }, verification: { method: "attested", by: "desk" } });
+    vi.setSystemTime(new Date("2026-06-10T10:00:00Z"));
+    const closed = await call(cancelHandler, { path: "/x", params: { id }, body: {} });
+    expect((closed.body as { deadlineState: string }).deadlineState).toBe("overdue");
+    vi.setSystemTime(new Date("2026-09-10T10:00:00Z"));
+    const later = await call(getRequestHandler, { path: "/x", params: { id } });
+    expect((later.body as { deadlineState: string }).deadlineState).toBe("overdue");
   });
 
   it("flushes effects a crash left pending on the request", async () => {

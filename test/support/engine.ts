@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { parseSettings, withSettingDefaults } from "../../src/config/settings.js";
+import { openSecret } from "../../src/domain/sealed-secret.js";
 import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
 import { provision } from "../../src/stores/provision.js";
 import { capturedLog } from "./log-capture.js";
@@ -113,4 +114,26 @@ export async function call(
     parsed = text;
   }
   return { status: response.status ?? 200, headers: responseHeaders, body: parsed, text };
+}
+
+interface CodeEvent {
+  id: string;
+  ttl?: number;
+  secret?: { sealedVerificationCode: string };
+}
+
+/** The latest verification code issued for a request, opened from its sealed outbox event (as the dispatcher would). */
+export async function issuedCode(rt: Runtime, requestId: string): Promise<{ code: string; event: CodeEvent }> {
+  const { resources } = await rt.clients.cosmos
+    .database(rt.settings.PRIVACY_DATABASE)
+    .container("outbox")
+    .items.query<CodeEvent>({
+      query: "SELECT * FROM c WHERE c.requestId = @id AND c.type = 'verification.code-issued'",
+      parameters: [{ name: "@id", value: requestId }],
+    })
+    .fetchAll();
+  const event = resources.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true })).at(-1);
+  const sealed = event?.secret?.sealedVerificationCode;
+  if (event === undefined || sealed === undefined) throw new Error("no code event");
+  return { code: openSecret(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, requestId, sealed), event };
 }

@@ -66,8 +66,11 @@ describe("authenticate", () => {
     expect(codeOf(() => authenticate({ clientPrincipal: principal }, settings()))).toBe("unauthenticated");
     const caller = authenticate({ clientPrincipal: principal }, settings({ PRIVACY_EASYAUTH_ENABLED: "true" }));
     expect(caller).toEqual({ id: "principal:oid-1", kind: "principal", role: "auditor", orgs: ["org-a", "org-b"] });
-    const noRole = Buffer.from(JSON.stringify({ claims: [{ typ: "name", val: "x" }] })).toString("base64");
+    const noRole = Buffer.from(JSON.stringify({ claims: [{ typ: "oid", val: "x" }] })).toString("base64");
     expect(codeOf(() => authenticate({ clientPrincipal: noRole }, settings({ PRIVACY_EASYAUTH_ENABLED: "true" })))).toBe("forbidden");
+    // A name claim (often an e-mail address) never stands in for the object id.
+    const nameOnly = Buffer.from(JSON.stringify({ claims: [{ typ: "name", val: "mila@example.com" }, { typ: "roles", val: "auditor" }] })).toString("base64");
+    expect(codeOf(() => authenticate({ clientPrincipal: nameOnly }, settings({ PRIVACY_EASYAUTH_ENABLED: "true" })))).toBe("unauthenticated");
   });
 });
 
@@ -92,6 +95,12 @@ describe("settings", () => {
       /PRIVACY_API_KEYS \(at 0\.sha256\)/,
     );
     expect(() => parseSettings({ ...base, PRIVACY_DEADLINE_SCHEDULE: "every hour" })).toThrow(/PRIVACY_DEADLINE_SCHEDULE/);
+  });
+
+  it("refuses Easy Auth in Azure unless App Service Authentication is on", () => {
+    const azure = { ...base, WEBSITE_SITE_NAME: "prod-app", PRIVACY_EASYAUTH_ENABLED: "true" };
+    expect(() => parseSettings(azure)).toThrow(/WEBSITE_AUTH_ENABLED/);
+    expect(parseSettings({ ...azure, WEBSITE_AUTH_ENABLED: "True" }).PRIVACY_EASYAUTH_ENABLED).toBe(true);
   });
 
   it("refuses the development key in Azure", () => {

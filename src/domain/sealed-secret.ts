@@ -1,0 +1,37 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { EngineError } from "./errors.js";
+
+/**
+ * Short-lived secrets that must travel through stored documents (a verification code on its way
+ * to the messaging service) are sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the
+ * engine's secret, and bound to their context (the request id) as associated data. Cosmos then
+ * holds only ciphertext; the dispatcher opens it when it hands the event to the messaging service.
+ */
+const VERSION = "v1";
+
+function keyOf(secret: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "privacy-engine", "outbox-sealed-secret", 32));
+}
+
+export function sealSecret(secret: string, context: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", keyOf(secret), iv);
+  cipher.setAAD(Buffer.from(context, "utf8"));
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [VERSION, iv.toString("base64url"), body.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+}
+
+export function openSecret(secret: string, context: string, sealed: string): string {
+  const [version, iv, body, tag] = sealed.split(".");
+  if (version !== VERSION || iv === undefined || body === undefined || tag === undefined) {
+    throw new EngineError("internal", "Sealed secret has an unknown format", { reason: "sealed-secret-format" });
+  }
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", keyOf(secret), Buffer.from(iv, "base64url"));
+    decipher.setAAD(Buffer.from(context, "utf8"));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  } catch (cause) {
+    throw new EngineError("internal", "Sealed secret does not open under this key and context", { reason: "sealed-secret-open", cause });
+  }
+}
