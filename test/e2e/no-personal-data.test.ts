@@ -1,4 +1,3 @@
-import type { Timer } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deadlineCheckHandler, workQueueHandler } from "../../functions/background.js";
 import {
@@ -15,7 +14,7 @@ import {
 import { HARD_CASES, seedPlatform } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { call, invocationContext, setupEngine } from "../support/engine.js";
+import { call, invocationContext, TEST_TIMER as timer, setupEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
 /**
@@ -23,7 +22,6 @@ import { findLeaks, personalNeedles } from "../support/pii.js";
  * then checks that none of their values reached a log line, an audit entry, an event or a
  * problem response. Requests themselves hold the subject's identifiers: that is the DSAR record.
  */
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 const mila = HARD_CASES.duplicateContact;
 const jonas = HARD_CASES.crossOrgPhone;
 const orgId = mila.orgId;

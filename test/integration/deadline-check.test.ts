@@ -1,12 +1,10 @@
-import type { Timer } from "@azure/functions";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { deadlineCheckHandler, workQueueHandler } from "../../functions/background.js";
 import { cancelHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { chainEntries } from "../../src/domain/audit.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, ORG_A, ORG_B, setupEngine } from "../support/engine.js";
+import { call, invocationContext, TEST_TIMER as timer, ORG_A, ORG_B, setupEngine } from "../support/engine.js";
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 let rt: Runtime;
 
 beforeAll(async () => {

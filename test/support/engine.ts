@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from "@azure/functions";
 import { parseSettings, withSettingDefaults } from "../../src/config/settings.js";
 import { openSecret } from "../../src/domain/sealed-secret.js";
 import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
@@ -54,6 +54,9 @@ export async function setupEngine(overrides: Record<string, string> = {}): Promi
 export function freshRuntime(): Runtime {
   return createRuntime(parseSettings(process.env));
 }
+
+/** A timer trigger's input, as the host passes it to a timer function. */
+export const TEST_TIMER: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 
 export interface CallOptions {
   method?: string;
