@@ -3,7 +3,13 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { parseSettings, type Settings } from "./config/settings.js";
 import { PRIVACY_CONTAINERS } from "./config/resources.js";
-import type { AuditStore, HealthProbe, OrgDirectory, OutboxStore, RequestStore, WorkQueue } from "./engine/ports.js";
+import { loadDataMap } from "./config/data-map-loader.js";
+import type { DataMap } from "./domain/data-map.js";
+import type { DiscoveryPorts } from "./engine/discovery.js";
+import type { AuditStore, BlobSource, HealthProbe, ManifestStore, OrgDirectory, OutboxStore, PlatformItems, RequestStore, WorkQueue } from "./engine/ports.js";
+import { AzureBlobSource } from "./stores/blob-source.js";
+import { CosmosManifestStore } from "./stores/cosmos-manifest-store.js";
+import { CosmosPlatformItems } from "./stores/cosmos-platform-items.js";
 import { createCosmosClient } from "./stores/cosmos-client.js";
 import { CosmosAuditStore } from "./stores/cosmos-audit-store.js";
 import { CosmosOrgDirectory } from "./stores/cosmos-org-directory.js";
@@ -17,7 +23,13 @@ import { StorageWorkQueue } from "./stores/storage-work-queue.js";
  */
 export interface Runtime {
   readonly settings: Settings;
+  readonly dataMap: DataMap;
   readonly now: () => Date;
+  readonly platformItems: PlatformItems;
+  readonly blobSource: BlobSource;
+  readonly manifests: ManifestStore;
+  /** The map's aliases resolved: `platform` → PLATFORM_DATABASE, `assets` → PRIVACY_ASSETS_CONTAINER. */
+  readonly resolve: DiscoveryPorts["resolve"];
   readonly requests: RequestStore;
   readonly audit: AuditStore;
   readonly outbox: OutboxStore;
@@ -35,6 +47,14 @@ export function createRuntime(settings: Settings): Runtime {
   const platform = cosmos.database(settings.PLATFORM_DATABASE);
   return {
     settings,
+    dataMap: loadDataMap(settings.PRIVACY_DATA_MAP_PATH),
+    platformItems: new CosmosPlatformItems(cosmos),
+    blobSource: new AzureBlobSource(blobs),
+    manifests: new CosmosManifestStore(privacy.container(PRIVACY_CONTAINERS.manifests.id)),
+    resolve: {
+      database: (name) => (name === "platform" ? settings.PLATFORM_DATABASE : name),
+      container: (name) => (name === "assets" ? settings.PRIVACY_ASSETS_CONTAINER : name),
+    },
     // Read at call time, so tests can freeze it with fake timers.
     now: () => new Date(),
     requests: new CosmosRequestStore(privacy.container(PRIVACY_CONTAINERS.requests.id)),

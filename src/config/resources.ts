@@ -15,6 +15,7 @@ export const PRIVACY_CONTAINERS = {
   audit: { id: "audit", partitionKeyPath: "/requestId" },
   outbox: { id: "outbox", partitionKeyPath: "/orgId", defaultTtl: -1 },
   orgSettings: { id: "orgSettings", partitionKeyPath: "/orgId" },
+  manifests: { id: "manifests", partitionKeyPath: "/requestId" },
 } as const satisfies Record<string, ContainerSpec>;
 
 /** The platform's database (`PLATFORM_DATABASE`): ../shared/platform-data-model.md. */

@@ -73,6 +73,17 @@ export const SettingsSchema = z.object({
   PRIVACY_VERIFICATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   PRIVACY_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   PRIVACY_DUE_SOON_DAYS: z.coerce.number().int().min(1).max(30).default(3),
+  /** A data map file (JSON) describing the platform's data; default: the map of the platform data model. */
+  PRIVACY_DATA_MAP_PATH: z.string().min(1).optional(),
+  PRIVACY_DISCOVERY_PAGE_SIZE: z.coerce.number().int().min(10).max(1000).default(500),
+  PRIVACY_PACKAGE_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /** Blob endpoint (https://<account>.blob.core.windows.net) to use an Entra identity and user-delegation links. */
+  PRIVACY_STORAGE_ACCOUNT_URL: z.url().optional(),
+  /** Host patterns a portability package may be sent to (comma-separated, `*.` wildcard). */
+  PRIVACY_PORTABILITY_DESTINATION_HOSTS: z.string().min(1).default("*.blob.core.windows.net"),
+  PRIVACY_PACKAGE_SWEEP_SCHEDULE: ncrontab.default("0 30 2 * * *"),
+  /** Deliveries of the work queue after which a failing step marks its request failed (host.json maxDequeueCount). */
+  PRIVACY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** Set by App Service / Functions in Azure; used to refuse development-only settings there. */
   WEBSITE_SITE_NAME: z.string().optional(),
   /** Set to True by App Service when App Service Authentication is on. */

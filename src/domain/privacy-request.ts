@@ -51,6 +51,42 @@ export interface Resolution {
   readonly by: string;
 }
 
+export interface WorkProgress {
+  readonly step: string;
+  readonly itemsFound?: number;
+  readonly blobsFound?: number;
+  readonly csvRowsFound?: number;
+  readonly itemsWritten?: number;
+  readonly blobsWritten?: number;
+}
+
+/** Counts per place, from discovery: what the manifest holds. */
+export interface DiscoverySummary {
+  readonly items: Readonly<Record<string, number>>;
+  readonly blobs: Readonly<Record<string, number>>;
+  readonly csvRows: Readonly<Record<string, number>>;
+  readonly keys: Readonly<Record<string, number>>;
+  readonly completedAt: string;
+}
+
+export interface Delivery {
+  readonly blobName: string;
+  /** Read-only link to this one package, until `expiresAt`. */
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly sentTo?: string;
+  readonly deletedAt?: string;
+}
+
+export interface Failure {
+  readonly step: string;
+  readonly reason: string;
+  readonly at: string;
+  readonly attempts: number;
+}
+
 export interface PendingEffects {
   readonly audit: readonly AuditEntry[];
   readonly events: readonly OutboxEvent[];
@@ -84,6 +120,12 @@ export interface PrivacyRequestRecord {
   readonly note?: string;
   readonly resolution?: Resolution;
   readonly idempotency?: { readonly keyHash: string; readonly bodyHash: string };
+  /** Portability: where to send the package (an https URL with a SAS); a secret, never logged. */
+  readonly destination?: string;
+  readonly progress?: WorkProgress;
+  readonly discovery?: DiscoverySummary;
+  readonly delivery?: Delivery;
+  readonly failure?: Failure;
   readonly auditHead?: AuditHead;
   readonly pending?: PendingEffects;
 }
@@ -432,6 +474,127 @@ export function awaitExecutor(record: PrivacyRequestRecord, now: Date): RequestC
   return {
     record: { ...record, statusReason: reason, updatedAt: nowIso },
     audit: [{ at: nowIso, actor: { kind: "system", id: "work-queue" }, action: "request.awaiting-executor", details: { type: record.type } }],
+    events: [],
+    enqueue: false,
+  };
+}
+
+const executorActor = (id: string): AuditActor => ({ kind: "system", id });
+
+/** An executor takes a queued request (or resumes its own, redelivered). */
+export function startWork(record: PrivacyRequestRecord, executor: string, now: Date, dueSoonDays: number): RequestChange | undefined {
+  if (record.status === "in-progress") return undefined;
+  const next = moved(record, "start", now, dueSoonDays, { progress: { step: "discovery" } });
+  return {
+    record: next,
+    audit: [transitionAudit(record, next.status, executorActor(executor), now)],
+    events: [{ type: "request.status-changed", data: { from: record.status, to: next.status } }],
+    enqueue: false,
+  };
+}
+
+export function recordDiscovery(record: PrivacyRequestRecord, summary: DiscoverySummary, executor: string, now: Date): RequestChange {
+  const sum = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0);
+  const nowIso = now.toISOString();
+  return {
+    record: {
+      ...record,
+      updatedAt: nowIso,
+      discovery: summary,
+      progress: { step: "packaging", itemsFound: sum(summary.items), blobsFound: sum(summary.blobs), csvRowsFound: sum(summary.csvRows) },
+    },
+    audit: [
+      {
+        at: nowIso,
+        actor: executorActor(executor),
+        action: "discovery.completed",
+        details: {
+          items: sum(summary.items),
+          blobs: sum(summary.blobs),
+          csvRows: sum(summary.csvRows),
+          places: Object.entries({ ...summary.items, ...summary.blobs, ...summary.csvRows }).map(([k, v]) => `${k}:${v}`),
+        },
+      },
+    ],
+    events: [],
+    enqueue: false,
+  };
+}
+
+export function completeExport(
+  record: PrivacyRequestRecord,
+  delivery: Delivery,
+  written: { items: number; blobs: number; entries: number },
+  executor: string,
+  now: Date,
+  dueSoonDays: number,
+): RequestChange {
+  const next = moved(record, "complete", now, dueSoonDays, {
+    delivery,
+    progress: { ...record.progress, step: "delivered", itemsWritten: written.items, blobsWritten: written.blobs },
+    resolution: { outcome: "completed", at: now.toISOString(), by: executor },
+  });
+  return {
+    record: next,
+    // What was exported: counts and the package's digest, never the content or the link.
+    audit: [
+      {
+        at: now.toISOString(),
+        actor: executorActor(executor),
+        action: "export.completed",
+        details: {
+          items: written.items,
+          blobs: written.blobs,
+          entries: written.entries,
+          sha256: delivery.sha256,
+          bytes: delivery.bytes,
+          expiresAt: delivery.expiresAt,
+          sentToDestination: delivery.sentTo !== undefined,
+        },
+      },
+      transitionAudit(record, next.status, executorActor(executor), now),
+    ],
+    events: [{ type: "request.status-changed", data: { from: record.status, to: next.status } }],
+    enqueue: false,
+  };
+}
+
+/** A step that kept failing: the request fails with the step and the reason, and an alert goes out. */
+export function failWork(
+  record: PrivacyRequestRecord,
+  failure: Failure,
+  executor: string,
+  now: Date,
+  dueSoonDays: number,
+): RequestChange | undefined {
+  if (record.status !== "in-progress" && record.status !== "queued") return undefined;
+  const next = moved(record, "fail", now, dueSoonDays, {
+    failure,
+    statusReason: `failed at ${failure.step}: ${failure.reason}`,
+    resolution: { outcome: "failed", reason: failure.step, at: now.toISOString(), by: executor },
+  });
+  return {
+    record: next,
+    audit: [
+      { at: now.toISOString(), actor: executorActor(executor), action: "work.failed", details: { step: failure.step, reason: failure.reason, attempts: failure.attempts } },
+      transitionAudit(record, next.status, executorActor(executor), now),
+    ],
+    events: [
+      { type: "request.status-changed", data: { from: record.status, to: next.status } },
+      { type: "alert", data: { kind: "request-failed", step: failure.step, reason: failure.reason } },
+    ],
+    enqueue: false,
+  };
+}
+
+/** The package's link has expired and the package is gone. */
+export function packageDeleted(record: PrivacyRequestRecord, now: Date): RequestChange | undefined {
+  if (record.delivery === undefined || record.delivery.deletedAt !== undefined) return undefined;
+  const nowIso = now.toISOString();
+  const { url: _url, ...delivery } = record.delivery;
+  return {
+    record: { ...record, updatedAt: nowIso, delivery: { ...delivery, url: "", deletedAt: nowIso } },
+    audit: [{ at: nowIso, actor: executorActor("package-expiry"), action: "export.package-deleted", details: { sha256: delivery.sha256 } }],
     events: [],
     enqueue: false,
   };

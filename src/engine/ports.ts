@@ -75,3 +75,42 @@ export interface Logger {
   warn(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
   error(message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>): void;
 }
+
+/** A mapped container's items, one page of a query inside one org's partition at a time. */
+export interface PlatformItems {
+  queryPage(
+    target: { readonly database: string; readonly container: string },
+    orgId: string,
+    query: { readonly text: string; readonly parameters: readonly { name: string; value: string }[] },
+    page: { readonly limit: number; readonly continuationToken?: string },
+  ): Promise<Page<Record<string, unknown>>>;
+}
+
+export interface BlobEntry {
+  readonly name: string;
+  readonly size: number;
+}
+
+/** The platform's blobs: prefix listings page by page, and reads as streams. */
+export interface BlobSource {
+  listPage(container: string, prefix: string, page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<BlobEntry>>;
+  read(container: string, name: string): Promise<NodeJS.ReadableStream>;
+}
+
+/** One page of a discovery manifest: the ids, blob names or CSV rows found in one place. */
+export interface ManifestEntry {
+  readonly source: "container" | "blobs" | "csv-rows";
+  /** Container mapping or blob layout name. */
+  readonly name: string;
+  readonly ids?: readonly string[];
+  readonly blobs?: readonly string[];
+  readonly rows?: { readonly blob: string; readonly rows: readonly number[] };
+}
+
+export interface ManifestStore {
+  /** Writes the manifest of a request, page by page; a repeated run replaces it (pages are numbered). */
+  write(requestId: string, seq: number, entry: ManifestEntry): Promise<void>;
+  /** Drops pages numbered `fromSeq` and after (left by an earlier, longer run). */
+  truncate(requestId: string, fromSeq: number): Promise<void>;
+  list(requestId: string): AsyncIterable<ManifestEntry>;
+}

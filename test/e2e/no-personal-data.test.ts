@@ -94,6 +94,8 @@ describe("the engine's own privacy", () => {
     vi.setSystemTime(new Date("2026-06-30T08:00:00Z"));
     await deadlineCheckHandler(timer, invocationContext("deadline-check"));
 
+    // The capture works (the scan below is not vacuous): the engine logged these requests.
+    expect(capturedLines.filter((l) => l.includes("request opened")).length).toBeGreaterThanOrEqual(5);
     const needles = personalNeedles();
     expect(needles.length).toBeGreaterThan(100);
     const audit = await all<object>("audit");

@@ -1,0 +1,215 @@
+import { parse } from "csv-parse";
+import { boundKind, layoutPrefix, type BlobLayout, type ContainerMapping, type DataMap } from "../domain/data-map.js";
+import { matchQuery, valuesAt, type KeySet } from "../domain/discovery-query.js";
+import { normalizeEmail, normalizePhone, type NormalizedSubject } from "../domain/identifiers.js";
+import type { BlobSource, ManifestEntry, PlatformItems } from "./ports.js";
+
+/**
+ * Finds every item and blob of a subject within one org: direct matches on identifying fields,
+ * then references (contact → conversations → messages, user → uploads, ...) round after round
+ * until no new key appears; then blobs by their path templates and CSV imports by their rows.
+ * Memory holds the keys and one page; what is found goes out page by page through `record`.
+ */
+export interface DiscoveryPorts {
+  readonly items: PlatformItems;
+  readonly blobs: BlobSource;
+  /** Resolves the map's aliases (`platform`, `assets`) to real database and container names. */
+  readonly resolve: { database(name: string): string; container(name: string): string };
+}
+
+export interface DiscoveryOptions {
+  readonly pageSize: number;
+  /** The org's default country, for phones stored in national format. */
+  readonly defaultCountry?: string;
+  /** At most this many fresh values of one kind in one query. */
+  readonly valuesPerQuery?: number;
+}
+
+export interface DiscoveryResult {
+  readonly keys: Record<string, string[]>;
+  readonly items: Record<string, number>;
+  readonly blobs: Record<string, number>;
+  readonly csvRows: Record<string, number>;
+  readonly rounds: number;
+  readonly queryPages: number;
+  readonly listingPages: number;
+}
+
+type MutableKeys = Map<string, Set<string>>;
+
+function seedKeys(subject: NormalizedSubject): MutableKeys {
+  const keys: MutableKeys = new Map();
+  for (const [kind, value] of Object.entries(subject)) if (typeof value === "string") keys.set(kind, new Set([value]));
+  return keys;
+}
+
+const asKeySet = (keys: MutableKeys): KeySet => new Map([...keys].map(([k, v]) => [k, [...v]]));
+
+/** A key value in canonical form, or undefined when it cannot be one (a malformed stored phone). */
+export function canonicalKey(kind: string, raw: string, defaultCountry: string | undefined): string | undefined {
+  if (kind === "email") return normalizeEmail(raw);
+  if (kind !== "phone") return raw;
+  try {
+    return normalizePhone(raw, defaultCountry);
+  } catch {
+    return undefined;
+  }
+}
+
+function chunk<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+export async function discover(
+  map: DataMap,
+  orgId: string,
+  subject: NormalizedSubject,
+  ports: DiscoveryPorts,
+  options: DiscoveryOptions,
+  record: (entry: ManifestEntry) => Promise<void>,
+): Promise<DiscoveryResult> {
+  const known: MutableKeys = new Map();
+  let fresh = seedKeys(subject);
+  const items: Record<string, number> = {};
+  let rounds = 0;
+  let queryPages = 0;
+  let listingPages = 0;
+
+  while ([...fresh.values()].some((s) => s.size > 0)) {
+    rounds += 1;
+    const found: MutableKeys = new Map();
+    for (const mapping of map.containers) {
+      queryPages += await findMatching(ports, mapping, orgId, asKeySet(fresh), asKeySet(known), { ...options, projection: "keys" }, async (page) => {
+        const ids: string[] = [];
+        for (const item of page) {
+          if (typeof item.id !== "string") continue;
+          ids.push(item.id);
+          mapping.keys.forEach((key, i) => {
+            const path = key.path.includes("[]") ? `v${key.path.slice(key.path.indexOf("["))}` : "v";
+            for (const raw of valuesAt({ v: item[`k${i}`] }, path)) {
+              const value = canonicalKey(key.kind, raw, options.defaultCountry);
+              if (value === undefined) continue;
+              const set = found.get(key.kind) ?? new Set<string>();
+              set.add(value);
+              found.set(key.kind, set);
+            }
+          });
+        }
+        if (ids.length > 0) {
+          items[mapping.name] = (items[mapping.name] ?? 0) + ids.length;
+          await record({ source: "container", name: mapping.name, ids });
+        }
+      });
+    }
+    for (const [kind, values] of fresh) {
+      const set = known.get(kind) ?? new Set<string>();
+      for (const v of values) set.add(v);
+      known.set(kind, set);
+    }
+    fresh = new Map();
+    for (const [kind, values] of found) {
+      const novel = [...values].filter((v) => !(known.get(kind)?.has(v) ?? false));
+      if (novel.length > 0) fresh.set(kind, new Set(novel));
+    }
+  }
+
+  const keys = Object.fromEntries([...known].map(([k, v]) => [k, [...v].sort()]));
+  const blobs: Record<string, number> = {};
+  const csvRows: Record<string, number> = {};
+  for (const layout of map.blobs) {
+    const container = ports.resolve.container(layout.container);
+    const kind = boundKind(layout);
+    if (layout.content.type === "file") {
+      for (const value of kind === undefined ? [] : (keys[kind] ?? [])) {
+        listingPages += await listLayout(layout, container, layoutPrefix(layout, orgId, value), async (names) => {
+          blobs[layout.name] = (blobs[layout.name] ?? 0) + names.length;
+          await record({ source: "blobs", name: layout.name, blobs: names });
+        });
+      }
+    } else {
+      const columns = layout.content.columns;
+      listingPages += await listLayout(layout, container, layoutPrefix(layout, orgId), async (names) => {
+        for (const blob of names) {
+          const rows = await matchingRows(await ports.blobs.read(container, blob), columns, known, options.defaultCountry);
+          if (rows.length === 0) continue;
+          csvRows[layout.name] = (csvRows[layout.name] ?? 0) + rows.length;
+          await record({ source: "csv-rows", name: layout.name, rows: { blob, rows } });
+        }
+      });
+    }
+  }
+
+  async function listLayout(_layout: BlobLayout, container: string, prefix: string, onPage: (names: string[]) => Promise<void>): Promise<number> {
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ports.blobs.listPage(container, prefix, { limit: 5000, ...(token === undefined ? {} : { continuationToken: token }) });
+      pages += 1;
+      if (page.items.length > 0) await onPage(page.items.map((b) => b.name));
+      token = page.continuationToken;
+    } while (token !== undefined);
+    return pages;
+  }
+
+  return { keys, items, blobs, csvRows, rounds, queryPages, listingPages };
+}
+
+/**
+ * Pages of the items of one mapped container that match `fresh` keys and none of the `known` ones.
+ * Fresh values go in chunks; each chunk also excludes the chunks before it, so no item comes twice.
+ * Discovery asks for the key fields only; the export asks for whole items with every key fresh.
+ */
+export async function findMatching(
+  ports: Pick<DiscoveryPorts, "items" | "resolve">,
+  mapping: ContainerMapping,
+  orgId: string,
+  fresh: KeySet,
+  known: KeySet,
+  options: { readonly pageSize: number; readonly valuesPerQuery?: number; readonly projection: "keys" | "all" },
+  onPage: (items: readonly Record<string, unknown>[]) => Promise<void>,
+): Promise<number> {
+  const excluded = new Map([...known].map(([k, v]) => [k, [...v]]));
+  const target = { database: ports.resolve.database(mapping.database), container: mapping.container };
+  let pages = 0;
+  for (const kind of [...new Set(mapping.matches.map((m) => m.kind))]) {
+    for (const values of chunk(fresh.get(kind) ?? [], options.valuesPerQuery ?? 50)) {
+      const query = matchQuery({ mapping, orgId, fresh: new Map([[kind, values]]), known: excluded, projection: options.projection });
+      let token: string | undefined;
+      if (query !== undefined) {
+        do {
+          const page = await ports.items.queryPage(target, orgId, query, { limit: options.pageSize, ...(token === undefined ? {} : { continuationToken: token }) });
+          pages += 1;
+          if (page.items.length > 0) await onPage(page.items);
+          token = page.continuationToken;
+        } while (token !== undefined);
+      }
+      excluded.set(kind, [...(excluded.get(kind) ?? []), ...values]);
+    }
+  }
+  return pages;
+}
+
+/** Row numbers (1 = first data row) of a CSV whose identifying columns hold one of the subject's keys. */
+export async function matchingRows(
+  stream: NodeJS.ReadableStream,
+  columns: Readonly<Record<string, string>>,
+  keys: ReadonlyMap<string, ReadonlySet<string>>,
+  defaultCountry: string | undefined,
+): Promise<number[]> {
+  const rows: number[] = [];
+  const parser = stream.pipe(parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }));
+  let index = 0;
+  for await (const row of parser as AsyncIterable<Record<string, string>>) {
+    index += 1;
+    const hit = Object.entries(columns).some(([column, kind]) => {
+      const raw = row[column];
+      if (raw === undefined || raw === "") return false;
+      const value = canonicalKey(kind, raw, defaultCountry);
+      return value !== undefined && (keys.get(kind)?.has(value) ?? false);
+    });
+    if (hit) rows.push(index);
+  }
+  return rows;
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { fieldRef, matchQuery, phoneVariants, valuesAt } from "../../src/domain/discovery-query.js";
+
+describe("discovery queries", () => {
+  it("lists the stored forms of a phone", () => {
+    const forms = phoneVariants("+49301234567");
+    for (const form of ["+49301234567", "49301234567", "0049301234567", "+49 30 1234567", "030 1234567", "0301234567", "030/1234567", "030-1234567", "(030) 1234567", "+49 (0)30 1234567"]) {
+      expect(forms).toContain(form);
+    }
+    expect(phoneVariants("+14155550123")).toEqual(expect.arrayContaining(["(415) 555-0123", "+1 415 555 0123", "4155550123"]));
+  });
+
+  it("builds parameterised, org-filtered queries that exclude known keys", () => {
+    const query = matchQuery({
+      mapping: { orgField: "orgId", matches: [{ path: "contactId", kind: "contactId" }, { path: "customer.email", kind: "email" }], keys: [{ path: "id", kind: "orderId" }] },
+      orgId: "org-1",
+      fresh: new Map([["email", ["a@b.example"]]]),
+      known: new Map([["contactId", ["c-1"]]]),
+      projection: "keys",
+    });
+    expect(query?.text).toBe(
+      'SELECT c.id, c["id"] AS k0 FROM c WHERE c["orgId"] = @orgId AND ((IS_STRING(c["customer"]["email"]) AND LOWER(c["customer"]["email"]) IN (@n1_0))) AND NOT ((IS_DEFINED(c["contactId"]) AND c["contactId"] IN (@k0_0)))',
+    );
+    expect(query?.parameters).toEqual([
+      { name: "@orgId", value: "org-1" },
+      { name: "@n1_0", value: "a@b.example" },
+      { name: "@k0_0", value: "c-1" },
+    ]);
+    // Values never reach the query text.
+    expect(query?.text).not.toContain("a@b.example");
+    expect(matchQuery({ mapping: { orgField: "orgId", matches: [{ path: "contactId", kind: "contactId" }], keys: [] }, orgId: "o", fresh: new Map([["phone", ["+1"]]]), known: new Map(), projection: "all" })).toBeUndefined();
+  });
+
+  it("reads values at nested and array paths", () => {
+    const item = { customer: { phone: "030 1" }, tags: ["a", "b"], parts: [{ phone: "x" }, { phone: "y" }, {}] };
+    expect(valuesAt(item, "customer.phone")).toEqual(["030 1"]);
+    expect(valuesAt(item, "tags[]")).toEqual(["a", "b"]);
+    expect(valuesAt(item, "parts[].phone")).toEqual(["x", "y"]);
+    expect(valuesAt(item, "missing.path")).toEqual([]);
+    expect(fieldRef("customer.phone")).toBe('c["customer"]["phone"]');
+  });
+});
