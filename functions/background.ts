@@ -2,6 +2,8 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { z } from "zod";
 import { checkDeadlines } from "../src/engine/deadline-check.js";
 import { processWorkItem, type Executor } from "../src/engine/work.js";
+import { runExport } from "../src/engine/export.js";
+import { deleteExpiredPackages } from "../src/engine/package-expiry.js";
 import type { RequestType } from "../src/domain/request.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
 import { contextLogger } from "../src/http/endpoint.js";
@@ -15,7 +17,10 @@ export async function deadlineCheckHandler(_timer: Timer, context: InvocationCon
 const WorkMessage = z.object({ requestId: z.uuid() });
 
 /** Executors by request type. Until one exists for a type, its requests stay queued and say why. */
-export const executors: Partial<Record<RequestType, Executor>> = {};
+export const executors: Partial<Record<RequestType, Executor>> = {
+  access: runExport,
+  portability: runExport,
+};
 
 /**
  * One work item. A malformed message is logged (its shape, not its content) and completed: it
@@ -29,11 +34,18 @@ export async function workQueueHandler(message: unknown, context: InvocationCont
     log.warn("malformed work item completed without action", { kind: typeof message });
     return;
   }
-  await processWorkItem(runtime(), parsed.data.requestId, executors, log);
+  // The host counts deliveries; the executor fails the request on the last one.
+  const attempt = z.coerce.number().int().min(1).catch(1).parse(context.triggerMetadata?.dequeueCount);
+  await processWorkItem(runtime(), parsed.data.requestId, executors, { attempt }, log);
+}
+
+export async function packageExpiryHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+  await deleteExpiredPackages(runtime(), contextLogger(context));
 }
 
 export const backgroundFunctions: readonly (TimerFunctionDefinition | StorageQueueFunctionDefinition)[] = [
   { kind: "timer", name: "deadline-check", schedule: "%PRIVACY_DEADLINE_SCHEDULE%", handler: deadlineCheckHandler },
+  { kind: "timer", name: "package-expiry", schedule: "%PRIVACY_PACKAGE_SWEEP_SCHEDULE%", handler: packageExpiryHandler },
   {
     kind: "storageQueue",
     name: "work-queue",

@@ -1,6 +1,7 @@
 import functions from "@azure/functions";
 import type { FunctionDefinition } from "../src/hosting/definition.js";
 import { allFunctions } from "./all.js";
+import { runtime } from "../src/runtime.js";
 
 /**
  * The Azure entry point (package.json `main`): registers every function description with the
@@ -32,4 +33,7 @@ export function registerWithAzure(definition: FunctionDefinition): void {
 }
 
 app.setup({ enableHttpStream: false });
+// Settings and the data map are checked as the host loads the app: a bad one stops the start
+// with a message naming it, instead of failing the first invocation.
+runtime();
 for (const definition of allFunctions) registerWithAzure(definition);

@@ -4,6 +4,7 @@ import { endpoint, json } from "../src/http/endpoint.js";
 import { buildOpenApi } from "../src/http/openapi.js";
 import { z } from "zod";
 import { ENGINE_VERSION } from "../src/version.js";
+import { DataMapSchema } from "../src/domain/data-map.js";
 
 /** Health (anonymous) and the OpenAPI document. */
 const HealthView = z
@@ -63,7 +64,25 @@ export const openApiHandler = endpoint({
   },
 });
 
+/** The active data map (privacy roles and auditors). */
+export const dataMapHandler = endpoint({
+  action: "request:read",
+  handle: ({ rt }) => Promise.resolve(json(200, rt.dataMap)),
+});
+
 export const systemFunctions: readonly HttpFunctionDefinition[] = [
+  {
+    kind: "http",
+    name: "data-map",
+    methods: ["GET"],
+    route: "data-map",
+    handler: dataMapHandler,
+    doc: {
+      summary: "The active data map: containers, blob layouts, categories",
+      tags: ["system"],
+      responses: { 200: { description: "The data map", body: DataMapSchema }, 401: { description: "No or bad credentials" }, 403: { description: "Role may not read" } },
+    },
+  },
   {
     kind: "http",
     name: "health",

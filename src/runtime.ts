@@ -6,7 +6,8 @@ import { PRIVACY_CONTAINERS } from "./config/resources.js";
 import { loadDataMap } from "./config/data-map-loader.js";
 import type { DataMap } from "./domain/data-map.js";
 import type { DiscoveryPorts } from "./engine/discovery.js";
-import type { AuditStore, BlobSource, HealthProbe, ManifestStore, OrgDirectory, OutboxStore, PlatformItems, RequestStore, WorkQueue } from "./engine/ports.js";
+import type { AuditStore, BlobSource, HealthProbe, ManifestStore, OrgDirectory, OutboxStore, PackageStore, PlatformItems, RequestStore, WorkQueue } from "./engine/ports.js";
+import { createBlobPackageStore } from "./stores/blob-packages.js";
 import { AzureBlobSource } from "./stores/blob-source.js";
 import { CosmosManifestStore } from "./stores/cosmos-manifest-store.js";
 import { CosmosPlatformItems } from "./stores/cosmos-platform-items.js";
@@ -28,6 +29,7 @@ export interface Runtime {
   readonly platformItems: PlatformItems;
   readonly blobSource: BlobSource;
   readonly manifests: ManifestStore;
+  readonly packages: PackageStore;
   /** The map's aliases resolved: `platform` → PLATFORM_DATABASE, `assets` → PRIVACY_ASSETS_CONTAINER. */
   readonly resolve: DiscoveryPorts["resolve"];
   readonly requests: RequestStore;
@@ -51,6 +53,11 @@ export function createRuntime(settings: Settings): Runtime {
     platformItems: new CosmosPlatformItems(cosmos),
     blobSource: new AzureBlobSource(blobs),
     manifests: new CosmosManifestStore(privacy.container(PRIVACY_CONTAINERS.manifests.id)),
+    packages: createBlobPackageStore({
+      connectionString: settings.AzureWebJobsStorage,
+      containerName: settings.PRIVACY_ASSETS_CONTAINER,
+      ...(settings.PRIVACY_STORAGE_ACCOUNT_URL === undefined ? {} : { accountUrl: settings.PRIVACY_STORAGE_ACCOUNT_URL }),
+    }),
     resolve: {
       database: (name) => (name === "platform" ? settings.PLATFORM_DATABASE : name),
       container: (name) => (name === "assets" ? settings.PRIVACY_ASSETS_CONTAINER : name),

@@ -76,7 +76,8 @@ export const SettingsSchema = z.object({
   /** A data map file (JSON) describing the platform's data; default: the map of the platform data model. */
   PRIVACY_DATA_MAP_PATH: z.string().min(1).optional(),
   PRIVACY_DISCOVERY_PAGE_SIZE: z.coerce.number().int().min(10).max(1000).default(500),
-  PRIVACY_PACKAGE_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /** At most 7: a user-delegation link cannot outlive its key. */
+  PRIVACY_PACKAGE_EXPIRY_DAYS: z.coerce.number().int().min(1).max(7).default(7),
   /** Blob endpoint (https://<account>.blob.core.windows.net) to use an Entra identity and user-delegation links. */
   PRIVACY_STORAGE_ACCOUNT_URL: z.url().optional(),
   /** Host patterns a portability package may be sent to (comma-separated, `*.` wildcard). */

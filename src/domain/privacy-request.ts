@@ -221,6 +221,7 @@ export function openRequest(params: OpenParams): RequestChange {
     deadlineState: "on-track",
     ...(body.changes === undefined ? {} : { changes: body.changes }),
     ...(body.note === undefined ? {} : { note: body.note }),
+    ...(body.destination === undefined ? {} : { destination: body.destination }),
     ...(params.idempotency === undefined ? {} : { idempotency: params.idempotency }),
   };
   const record = withDeadline(base, now, params.dueSoonDays);

@@ -71,10 +71,15 @@ export const SubmitRequestBody = z
     verification: AttestedVerification.optional(),
     changes: z.array(FieldChange).min(1).max(50).optional(),
     note: z.string().max(2000).optional(),
+    /** Portability only: an https URL with a SAS where the package is sent (another controller's storage). */
+    destination: z.url({ protocol: /^https?$/ }).max(4096).optional(),
   })
   .superRefine((body, ctx) => {
     if (body.type === "rectification" && body.changes === undefined) {
       ctx.addIssue({ code: "custom", path: ["changes"], message: "required for a rectification request" });
+    }
+    if (body.type !== "portability" && body.destination !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["destination"], message: "only allowed on a portability request" });
     }
     if (body.type !== "rectification" && body.changes !== undefined) {
       ctx.addIssue({ code: "custom", path: ["changes"], message: "only allowed on a rectification request" });

@@ -81,7 +81,8 @@ export async function discover(
     rounds += 1;
     const found: MutableKeys = new Map();
     for (const mapping of map.containers) {
-      queryPages += await findMatching(ports, mapping, orgId, asKeySet(fresh), asKeySet(known), { ...options, projection: "keys" }, async (page) => {
+      for await (const page of matchingPages(ports, mapping, orgId, asKeySet(fresh), asKeySet(known), { ...options, projection: "keys" })) {
+        queryPages += 1;
         const ids: string[] = [];
         for (const item of page) {
           if (typeof item.id !== "string") continue;
@@ -101,7 +102,7 @@ export async function discover(
           items[mapping.name] = (items[mapping.name] ?? 0) + ids.length;
           await record({ source: "container", name: mapping.name, ids });
         }
-      });
+      }
     }
     for (const [kind, values] of fresh) {
       const set = known.get(kind) ?? new Set<string>();
@@ -161,18 +162,16 @@ export async function discover(
  * Fresh values go in chunks; each chunk also excludes the chunks before it, so no item comes twice.
  * Discovery asks for the key fields only; the export asks for whole items with every key fresh.
  */
-export async function findMatching(
+export async function* matchingPages(
   ports: Pick<DiscoveryPorts, "items" | "resolve">,
   mapping: ContainerMapping,
   orgId: string,
   fresh: KeySet,
   known: KeySet,
   options: { readonly pageSize: number; readonly valuesPerQuery?: number; readonly projection: "keys" | "all" },
-  onPage: (items: readonly Record<string, unknown>[]) => Promise<void>,
-): Promise<number> {
+): AsyncGenerator<readonly Record<string, unknown>[]> {
   const excluded = new Map([...known].map(([k, v]) => [k, [...v]]));
   const target = { database: ports.resolve.database(mapping.database), container: mapping.container };
-  let pages = 0;
   for (const kind of [...new Set(mapping.matches.map((m) => m.kind))]) {
     for (const values of chunk(fresh.get(kind) ?? [], options.valuesPerQuery ?? 50)) {
       const query = matchQuery({ mapping, orgId, fresh: new Map([[kind, values]]), known: excluded, projection: options.projection });
@@ -180,15 +179,13 @@ export async function findMatching(
       if (query !== undefined) {
         do {
           const page = await ports.items.queryPage(target, orgId, query, { limit: options.pageSize, ...(token === undefined ? {} : { continuationToken: token }) });
-          pages += 1;
-          if (page.items.length > 0) await onPage(page.items);
+          yield page.items;
           token = page.continuationToken;
         } while (token !== undefined);
       }
       excluded.set(kind, [...(excluded.get(kind) ?? []), ...values]);
     }
   }
-  return pages;
 }
 
 /** Row numbers (1 = first data row) of a CSV whose identifying columns hold one of the subject's keys. */

@@ -31,6 +31,8 @@ export interface RequestStore {
   list(filter: RequestFilter, page: { limit: number; continuationToken?: string }): Promise<Page<PrivacyRequestRecord>>;
   /** Open requests whose stored effective due date is on or before `date` (YYYY-MM-DD), page by page. */
   deadlineCandidates(date: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
+  /** Requests whose package link expired before `before` and whose package is not yet deleted. */
+  expiredDeliveries(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
   /** Requests whose effects were committed but not yet flushed, last written before `before`. */
   withPendingEffects(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
 }
@@ -113,4 +115,14 @@ export interface ManifestStore {
   /** Drops pages numbered `fromSeq` and after (left by an earlier, longer run). */
   truncate(requestId: string, fromSeq: number): Promise<void>;
   list(requestId: string): AsyncIterable<ManifestEntry>;
+}
+
+/** Where packages go: upload, a read-only link to one package, a copy to another controller, removal. */
+export interface PackageStore {
+  upload(blobName: string, stream: NodeJS.ReadableStream, metadata: Record<string, string>): Promise<void>;
+  /** Replaces the package's metadata (its digest is known only once the upload has committed). */
+  setMetadata(blobName: string, metadata: Record<string, string>): Promise<void>;
+  downloadLink(blobName: string, expiresOn: Date): Promise<string>;
+  sendTo(blobName: string, destinationUrl: string): Promise<void>;
+  delete(blobName: string): Promise<boolean>;
 }

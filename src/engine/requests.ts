@@ -51,6 +51,24 @@ function idempotentId(caller: Caller, key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * A portability destination is another controller's storage, reached with a SAS: https (http only
+ * for loopback test hosts), a host on the allow-list, and a signature in the query.
+ */
+export function checkDestination(destination: string, allowedHosts: string): void {
+  const refuse = (message: string) =>
+    new EngineError("validation", `destination ${message}`, { reason: "invalid-destination", fields: [{ path: "destination", message }] });
+  const url = new URL(destination);
+  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost";
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) throw refuse("must be an https URL");
+  const allowed = allowedHosts.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  const host = url.hostname.toLowerCase();
+  if (!allowed.some((pattern) => (pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern))) {
+    throw refuse(`host is not one packages may be sent to (PRIVACY_PORTABILITY_DESTINATION_HOSTS)`);
+  }
+  if (!url.searchParams.has("sig")) throw refuse("must carry a shared access signature (sig)");
+}
+
 export interface SubmitOutcome {
   readonly request: PrivacyRequestRecord;
   /** false when an Idempotency-Key replayed an earlier submission. */
@@ -71,6 +89,7 @@ export async function submitRequest(
   if (!mayActOnOrg(caller, body.orgId)) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
   const org = await rt.orgs.get(body.orgId);
   if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+  if (body.destination !== undefined) checkDestination(body.destination, rt.settings.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
 
   const subject = normalizeSubject(body.subject, org.defaultCountry);
   const primary = primaryIdentifier(subject);

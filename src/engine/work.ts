@@ -5,12 +5,13 @@ import { mutate } from "./commit.js";
 import type { Logger } from "./ports.js";
 
 /** Executors by request type; later issues add them. A type without one stays queued and says why. */
-export type Executor = (rt: Runtime, requestId: string, log: Logger) => Promise<void>;
+export type Executor = (rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger) => Promise<void>;
 
 export async function processWorkItem(
   rt: Runtime,
   requestId: string,
   executors: Readonly<Partial<Record<RequestType, Executor>>>,
+  context: { readonly attempt: number },
   log: Logger,
 ): Promise<void> {
   const request = await rt.requests.get(requestId);
@@ -20,7 +21,7 @@ export async function processWorkItem(
   }
   const executor = executors[request.value.type];
   if (executor !== undefined) {
-    await executor(rt, requestId, log);
+    await executor(rt, requestId, context, log);
     return;
   }
   await mutate(rt, requestId, (current) => awaitExecutor(current.value, rt.now()), log);

@@ -36,6 +36,32 @@ export const RequestView = z
     resolution: z
       .object({ outcome: z.string(), reason: z.string().optional(), detail: z.string().optional(), at: z.string(), by: z.string() })
       .optional(),
+    progress: z
+      .object({ step: z.string(), itemsFound: z.number(), blobsFound: z.number(), csvRowsFound: z.number(), itemsWritten: z.number(), blobsWritten: z.number() })
+      .partial()
+      .optional(),
+    discovery: z
+      .object({
+        items: z.record(z.string(), z.number()),
+        blobs: z.record(z.string(), z.number()),
+        csvRows: z.record(z.string(), z.number()),
+        keys: z.record(z.string(), z.number()),
+        completedAt: z.string(),
+      })
+      .optional()
+      .describe("counts per container and blob layout found by discovery"),
+    delivery: z
+      .object({
+        url: z.string().optional().describe("read-only link to the package, until expiresAt"),
+        expiresAt: z.string(),
+        sha256: z.string(),
+        bytes: z.number(),
+        sentTo: z.string().optional().describe("host the portability package was sent to"),
+        deletedAt: z.string().optional(),
+      })
+      .optional(),
+    destinationHost: z.string().optional().describe("portability: the host the package goes to (the URL itself carries a secret)"),
+    failure: z.object({ step: z.string(), reason: z.string(), at: z.string(), attempts: z.number() }).optional(),
     links: z.record(z.string(), z.string()),
   })
   .meta({ id: "Request" });
@@ -96,6 +122,21 @@ export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDa
     ...(record.changes === undefined ? {} : { changes: record.changes }),
     ...(record.note === undefined ? {} : { note: record.note }),
     ...(record.resolution === undefined ? {} : { resolution: record.resolution }),
+    ...(record.progress === undefined ? {} : { progress: record.progress }),
+    ...(record.discovery === undefined ? {} : { discovery: record.discovery }),
+    ...(record.delivery === undefined
+      ? {}
+      : {
+          delivery: {
+            ...(record.delivery.deletedAt === undefined ? { url: record.delivery.url } : { deletedAt: record.delivery.deletedAt }),
+            expiresAt: record.delivery.expiresAt,
+            sha256: record.delivery.sha256,
+            bytes: record.delivery.bytes,
+            ...(record.delivery.sentTo === undefined ? {} : { sentTo: record.delivery.sentTo }),
+          },
+        }),
+    ...(record.destination === undefined ? {} : { destinationHost: new URL(record.destination).host }),
+    ...(record.failure === undefined ? {} : { failure: record.failure }),
     links: requestLinks(record.id),
   };
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { allFunctions } from "../../functions/all.js";
 import { parseSettings, SettingsError, withSettingDefaults } from "../config/settings.js";
+import { DataMapError } from "../domain/data-map.js";
 import { runtime } from "../runtime.js";
 import { provision } from "../stores/provision.js";
 import { COSMOS_EMULATOR_KEY, startEmbeddedEmulators, storageConnectionString, type RunningEmulators } from "./emulators.js";
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SettingsError) {
+  if (error instanceof SettingsError || error instanceof DataMapError) {
     console.error(error.message);
   } else {
     console.error("privacy-engine failed to start:", error instanceof Error ? error.message : error);

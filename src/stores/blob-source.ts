@@ -1,18 +1,7 @@
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { EngineError } from "../domain/errors.js";
+import { mapBlobError } from "./blob-packages.js";
 import type { BlobEntry, BlobSource, Page } from "../engine/ports.js";
-
-/** Maps a Storage SDK error (RestError) to the engine's family. */
-export function mapStorageError(error: unknown, what: string): EngineError {
-  if (error instanceof EngineError) return error;
-  const status = typeof (error as { statusCode?: unknown } | null)?.statusCode === "number" ? (error as { statusCode: number }).statusCode : undefined;
-  if (status === 404) return new EngineError("not-found", `${what}: not found`, { cause: error });
-  if (status === 409 || status === 412) return new EngineError("conflict", `${what}: conflict`, { reason: "stale", cause: error });
-  if (status === undefined || status === 408 || status === 429 || status >= 500) {
-    return new EngineError("unavailable", `${what}: the storage service is not answering`, { cause: error });
-  }
-  return new EngineError("internal", `${what}: unexpected storage error (${status})`, { cause: error });
-}
 
 /** The platform's blobs in Blob Storage. */
 export class AzureBlobSource implements BlobSource {
@@ -30,7 +19,7 @@ export class AzureBlobSource implements BlobSource {
       const items = response.segment.blobItems.map((b) => ({ name: b.name, size: b.properties.contentLength ?? 0 }));
       return { items, ...(response.continuationToken ? { continuationToken: response.continuationToken } : {}) };
     } catch (error) {
-      throw mapStorageError(error, "blob listing");
+      throw mapBlobError(error, "blob listing");
     }
   }
 
@@ -40,7 +29,7 @@ export class AzureBlobSource implements BlobSource {
       if (response.readableStreamBody === undefined) throw new EngineError("internal", "blob download returned no stream");
       return response.readableStreamBody;
     } catch (error) {
-      throw mapStorageError(error, "blob read");
+      throw mapBlobError(error, "blob read");
     }
   }
 }

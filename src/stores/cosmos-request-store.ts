@@ -95,6 +95,14 @@ export class CosmosRequestStore implements RequestStore {
     );
   }
 
+  async expiredDeliveries(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>> {
+    return this.versionedPage(
+      "SELECT * FROM c WHERE IS_DEFINED(c.delivery) AND NOT IS_DEFINED(c.delivery.deletedAt) AND c.delivery.expiresAt < @before",
+      [{ name: "@before", value: before }],
+      continuationToken,
+    );
+  }
+
   async withPendingEffects(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>> {
     return this.versionedPage(
       "SELECT * FROM c WHERE IS_DEFINED(c.pending) AND c.updatedAt < @before",

@@ -40,6 +40,7 @@ const ORG = "org-a";
 const OTHER_ORG = "org-b";
 
 /** Every item of every page of a query, paging with continuation tokens. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the query decides the row type
 async function queryAll<T>(
   container: Container,
   query: SqlQuerySpec,

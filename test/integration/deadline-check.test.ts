@@ -116,11 +116,11 @@ describe("hourly deadline check", () => {
 
 describe("work queue", () => {
   it("keeps a queued request queued, saying no executor exists yet", async () => {
-    const id = await open({ type: "portability", orgId: ORG_A, subject: { userId: "u-work" }, verification: { method: "attested", by: "desk" } });
+    const id = await open({ type: "objection", orgId: ORG_A, subject: { userId: "u-work" }, verification: { method: "attested", by: "desk" } });
     await workQueueHandler({ requestId: id }, invocationContext("work-queue"));
     const after = await rt.requests.get(id);
     expect(after?.value.status).toBe("queued");
-    expect(after?.value.statusReason).toMatch(/no executor for portability/);
+    expect(after?.value.statusReason).toMatch(/no executor for objection/);
     // Redelivery changes nothing more.
     await workQueueHandler({ requestId: id }, invocationContext("work-queue"));
     const audit = await rt.audit.listForRequest(id);

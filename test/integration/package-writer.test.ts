@@ -1,12 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { parse } from "csv-parse/sync";
-import { BlobSASPermissions, BlobServiceClient, ContainerClient, ContainerSASPermissions } from "@azure/storage-blob";
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  ContainerClient,
+  ContainerSASPermissions,
+  type ServiceGetUserDelegationKeyResponse,
+} from "@azure/storage-blob";
 import yauzl from "yauzl";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { EngineError } from "../../src/domain/errors.js";
 import { flattenForCsv, safeEntryName, writeZipPackage, type PackageBuilder } from "../../src/engine/package-writer.js";
-import { createBlobPackageStore, type BlobPackageStore } from "../../src/stores/blob-packages.js";
+import { BlobPackageStore, createBlobPackageStore, sharedKeyFromConnectionString } from "../../src/stores/blob-packages.js";
 import { testNamespace } from "../support/env.js";
 
 const emulators = inject("emulators");
@@ -107,7 +113,7 @@ describe("safeEntryName", () => {
   it("keeps names readable and relative, whatever the input", () => {
     expect(safeEntryName("media", "org-1/chat-media/c1/photo 1.jpg")).toBe("media/org-1/chat-media/c1/photo 1.jpg");
     expect(safeEntryName("/etc", "passwd")).toBe("etc/passwd");
-    expect(safeEntryName("..", "..\\..\\windows", "x.txt")).toBe("_/_/windows/x.txt");
+    expect(safeEntryName("..", "..\\..\\windows", "x.txt")).toBe("_/_/_/windows/x.txt");
     expect(safeEntryName("C:\\temp\\a.txt")).toBe("C_/temp/a.txt");
     expect(safeEntryName("a\u0000b\u202Egnp.exe")).toBe("a_b_gnp.exe");
     expect(safeEntryName("./x/./y. ")).toBe("x/y");
@@ -191,6 +197,23 @@ describe("package writer and blob package store", () => {
 
     expect(entries.get("media/org-1/chat-media/contact-1/photo 1.jpg")!.equals(media)).toBe(true);
     expect(entries.get("summary.html")!.toString("utf8")).toBe(SUMMARY);
+
+    // The same package in 64 KiB blocks (several staged, one commit) is the same bytes.
+    const smallBlocks = new BlobPackageStore({
+      container,
+      signing: { kind: "account-key", credential: sharedKeyFromConnectionString(emulators.storageConnectionString)! },
+      blockBytes: 64 * 1024,
+    });
+    const again = await writeZipPackage(
+      (zipBytes) => smallBlocks.upload("org-1/exports/req-1/again.zip", zipBytes, { requestId: "req-1" }),
+      (zip) => buildSamplePackage(zip, { stream: Readable.from([media]), size: media.length }),
+      { mtime: MTIME },
+    );
+    expect(again.sha256).toBe(result.sha256);
+    const blocks = await container.getBlockBlobClient("org-1/exports/req-1/again.zip").getBlockList("committed");
+    expect(blocks.committedBlocks?.length).toBeGreaterThan(3);
+    const refetched = Buffer.from(await (await fetch(await smallBlocks.downloadLink("org-1/exports/req-1/again.zip", new Date(Date.now() + 60_000)))).arrayBuffer());
+    expect(sha256(refetched)).toBe(result.sha256);
   });
 
   it("gives a link that reads this one blob only, and only until it expires", async () => {
@@ -226,14 +249,21 @@ describe("package writer and blob package store", () => {
     const boom = new Error("the database went away on page 3");
     async function* failingPages(): AsyncGenerator<readonly object[]> {
       for (let page = 0; page < 5; page++) {
+        await Promise.resolve();
         if (page === 3) throw boom;
         yield Array.from({ length: 2000 }, (_, i) => ({ id: `m${page}-${i}`, text: randomBytes(48).toString("base64") }));
       }
     }
+    // Small blocks, so some are staged before the failure: they must never be committed.
+    const smallBlocks = new BlobPackageStore({
+      container,
+      signing: { kind: "account-key", credential: sharedKeyFromConnectionString(emulators.storageConnectionString)! },
+      blockBytes: 64 * 1024,
+    });
     let sinkError: unknown;
     const attempt = writeZipPackage(
       (zipBytes) =>
-        store.upload(name, zipBytes, { requestId: "req-3" }).catch((error: unknown) => {
+        smallBlocks.upload(name, zipBytes, { requestId: "req-3" }).catch((error: unknown) => {
           sinkError = error;
           throw error;
         }),
@@ -245,6 +275,8 @@ describe("package writer and blob package store", () => {
     await expect(attempt).rejects.toBe(boom);
     expect(sinkError).toBeDefined(); // the sink saw an error, not a clean end
     expect(await container.getBlobClient(name).exists()).toBe(false);
+    const staged = await container.getBlockBlobClient(name).getBlockList("uncommitted");
+    expect(staged.uncommittedBlocks?.length ?? 0).toBeGreaterThan(0);
 
     // The same when the failure comes between entries, and when a streamed source fails.
     await expect(
@@ -277,6 +309,26 @@ describe("package writer and blob package store", () => {
     expect(await container.getBlobClient(name).exists()).toBe(false);
   });
 
+  it("rejects with the sink's error when the upload fails, and stops pulling pages", async () => {
+    const nowhere = createBlobPackageStore({ connectionString: emulators.storageConnectionString, containerName: testNamespace("none") });
+    const seen = { pages: 0 };
+    async function* pages(): AsyncGenerator<readonly object[]> {
+      for (let page = 0; page < 5000; page++) {
+        await Promise.resolve();
+        seen.pages++;
+        yield Array.from({ length: 200 }, () => ({ text: randomBytes(64).toString("base64") }));
+      }
+    }
+    const attempt = writeZipPackage(
+      (zipBytes) => nowhere.upload("p.zip", zipBytes, {}),
+      async (zip) => {
+        await zip.addJsonArray("messages.json", pages());
+      },
+    );
+    await expect(attempt).rejects.toMatchObject({ code: "not-found" });
+    expect(seen.pages).toBeLessThan(5000);
+  });
+
   it("refuses unsafe, duplicate and concurrent entries", async () => {
     const discard = async (zipBytes: NodeJS.ReadableStream) => {
       await readAll(zipBytes);
@@ -298,7 +350,7 @@ describe("package writer and blob package store", () => {
   it("gives the same bytes for the same content and mtime", async () => {
     const media = randomBytes(64 * 1024);
     const once = async (mtime: Date) => {
-      let bytes = Buffer.alloc(0);
+      let bytes: Buffer = Buffer.alloc(0);
       const result = await writeZipPackage(
         async (zipBytes) => {
           bytes = await readAll(zipBytes);
@@ -375,6 +427,49 @@ describe("package writer and blob package store", () => {
   });
 });
 
+describe("link signing and connection strings", () => {
+  it("signs with a user delegation key when running with an identity, capped at the key's 7 days", async () => {
+    const requested: Date[] = [];
+    const keyService = {
+      accountName: "contosoprivacy",
+      getUserDelegationKey: (startsOn: Date, expiresOn: Date) => {
+        requested.push(startsOn, expiresOn);
+        return Promise.resolve({
+          signedObjectId: "00000000-0000-0000-0000-000000000001",
+          signedTenantId: "00000000-0000-0000-0000-000000000002",
+          signedStartsOn: startsOn,
+          signedExpiresOn: expiresOn,
+          signedService: "b",
+          signedVersion: "2025-01-05",
+          value: Buffer.alloc(32, 1).toString("base64"),
+        } as ServiceGetUserDelegationKeyResponse);
+      },
+    } as unknown as BlobServiceClient;
+    const container = new ContainerClient("https://contosoprivacy.blob.core.windows.net/org-assets");
+    const store = new BlobPackageStore({ container, signing: { kind: "user-delegation", service: keyService } });
+    const now = Date.now();
+    const link = new URL(await store.downloadLink("org-1/exports/r1/package.zip", new Date(now + 30 * 24 * 3600_000)));
+    expect(`${link.origin}${link.pathname}`).toBe("https://contosoprivacy.blob.core.windows.net/org-assets/org-1/exports/r1/package.zip");
+    const q = link.searchParams;
+    expect([q.get("sp"), q.get("sr"), q.get("spr"), q.get("skoid")]).toEqual(["r", "b", "https", "00000000-0000-0000-0000-000000000001"]);
+    const [startsOn, keyExpiry] = requested;
+    expect(startsOn!.getTime()).toBeLessThan(now);
+    expect(keyExpiry!.getTime() - startsOn!.getTime()).toBeLessThanOrEqual(7 * 24 * 3600_000);
+    expect(new Date(q.get("se")!).getTime()).toBeLessThanOrEqual(keyExpiry!.getTime());
+  });
+
+  it("reads the account key from a connection string, the development account included", () => {
+    const key = Buffer.alloc(64, 3).toString("base64");
+    const credential = sharedKeyFromConnectionString(`DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=${key};EndpointSuffix=core.windows.net`);
+    expect(credential?.accountName).toBe("contoso");
+    expect(sharedKeyFromConnectionString("UseDevelopmentStorage=true")?.accountName).toBe("devstoreaccount1");
+    expect(sharedKeyFromConnectionString("BlobEndpoint=https://contoso.blob.core.windows.net;SharedAccessSignature=sv=2025&sig=x")).toBeUndefined();
+    expect(() =>
+      createBlobPackageStore({ connectionString: "BlobEndpoint=https://contoso.blob.core.windows.net;SharedAccessSignature=sv=2025&sig=x", containerName: "org-assets" }),
+    ).toThrow(EngineError);
+  });
+});
+
 // ---- memory ------------------------------------------------------------------------------------
 
 describe("memory", () => {
@@ -384,8 +479,9 @@ describe("memory", () => {
     return process.memoryUsage().heapUsed;
   };
 
-  async function* bigPages(pages: number, perPage: number, seen: { pages: number; peak: number }): AsyncGenerator<readonly object[]> {
+  async function* bigPages(pages: number, perPage: number, seen: { pages: number; peak: number }): AsyncGenerator<readonly Record<string, unknown>[]> {
     for (let page = 0; page < pages; page++) {
+      await Promise.resolve(); // a page comes from a query: one await each
       seen.pages++;
       if (page % 100 === 0) seen.peak = Math.max(seen.peak, process.memoryUsage().heapUsed);
       yield Array.from({ length: perPage }, (_, i) => ({

@@ -75,10 +75,11 @@ export interface CallResult {
   text: string;
 }
 
-export function invocationContext(functionName: string): InvocationContext {
+export function invocationContext(functionName: string, triggerMetadata?: Record<string, unknown>): InvocationContext {
   return new InvocationContext({
     functionName,
     invocationId: randomUUID(),
+    ...(triggerMetadata === undefined ? {} : { triggerMetadata }),
     logHandler: (level, ...args) => {
       capturedLog(`[${level}] ${functionName}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
     },

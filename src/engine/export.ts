@@ -1,0 +1,226 @@
+import { parse } from "csv-parse";
+import { addDays } from "date-fns";
+import { categoryOf, type Category, type ContainerMapping, type DataMap } from "../domain/data-map.js";
+import type { KeySet } from "../domain/discovery-query.js";
+import { EngineError, toEngineError } from "../domain/errors.js";
+import {
+  completeExport,
+  failWork,
+  recordDiscovery,
+  startWork,
+  type Delivery,
+  type PrivacyRequestRecord,
+} from "../domain/privacy-request.js";
+import type { Runtime } from "../runtime.js";
+import { mutate } from "./commit.js";
+import { discover, matchingPages, type DiscoveryPorts } from "./discovery.js";
+import { safeEntryName, writeZipPackage, type PackageBuilder } from "./package-writer.js";
+import type { Logger, ManifestEntry } from "./ports.js";
+import { renderSummary } from "./export-summary.js";
+import { PORTABILITY_README, portabilitySchema } from "./portability-format.js";
+
+/**
+ * The access (Art. 15) and portability (Art. 20) executor: discovery → manifest → a ZIP streamed
+ * page by page to `{orgId}/exports/{requestId}/` → a read-only link (and, for portability, a copy
+ * to the destination controller). Every step may run again: a redelivered message repeats
+ * discovery and rewrites the same package name. A step that keeps failing fails the request.
+ */
+export type ExportKind = "access" | "portability";
+
+export interface ExportContext {
+  /** Which delivery of the work message this is (1 = first). */
+  readonly attempt: number;
+}
+
+/** Strips engine and database metadata (fields starting with `_`): items "as stored" by the platform. */
+function asStored(item: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !key.startsWith("_")));
+}
+
+export async function runExport(rt: Runtime, requestId: string, context: ExportContext, log: Logger): Promise<void> {
+  const started = await mutate(rt, requestId, (c) => (c.value.status === "queued" ? startWork(c.value, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
+  const request = started.value;
+  if (request.status !== "in-progress") return; // done, cancelled or not ours: nothing to do
+  const kind = request.type as ExportKind;
+  let step = "discovery";
+  try {
+    const org = await rt.orgs.get(request.orgId);
+    const country = org?.defaultCountry;
+    const ports: DiscoveryPorts = { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve };
+    let seq = 0;
+    const result = await discover(rt.dataMap, request.orgId, request.subject, ports, { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(country === undefined ? {} : { defaultCountry: country }) }, (entry) =>
+      rt.manifests.write(request.id, seq++, entry),
+    );
+    await rt.manifests.truncate(request.id, seq);
+    const now = rt.now();
+    await mutate(rt, requestId, (c) =>
+      recordDiscovery(
+        c.value,
+        {
+          items: result.items,
+          blobs: result.blobs,
+          csvRows: result.csvRows,
+          keys: Object.fromEntries(Object.entries(result.keys).map(([k, v]) => [k, v.length])),
+          completedAt: now.toISOString(),
+        },
+        executorOf(c.value),
+        now,
+      ),
+    log);
+    log.info("discovery done", { requestId, subjectKey: request.subjectKey, rounds: result.rounds, queryPages: result.queryPages });
+
+    step = "packaging";
+    const keys: KeySet = new Map(Object.entries(result.keys));
+    const blobName = safeEntryName(request.orgId, "exports", request.id, `${kind}-${request.id}.zip`);
+    const written = { items: 0, blobs: 0 };
+    const pkg = await writeZipPackage(
+      (stream) => rt.packages.upload(blobName, stream, { requestid: request.id, kind }),
+      (zip) => buildPackage(rt, request, kind, keys, zip, written),
+      { mtime: now },
+    );
+
+    await rt.packages.setMetadata(blobName, { requestid: request.id, kind, sha256: pkg.sha256 });
+
+    step = "delivery";
+    const expiresAt = addDays(rt.now(), rt.settings.PRIVACY_PACKAGE_EXPIRY_DAYS);
+    if (kind === "portability" && request.destination !== undefined) await rt.packages.sendTo(blobName, request.destination);
+    const delivery: Delivery = {
+      blobName,
+      url: await rt.packages.downloadLink(blobName, expiresAt),
+      expiresAt: expiresAt.toISOString(),
+      sha256: pkg.sha256,
+      bytes: pkg.bytes,
+      ...(kind === "portability" && request.destination !== undefined ? { sentTo: new URL(request.destination).host } : {}),
+    };
+    await mutate(rt, requestId, (c) =>
+      c.value.status === "in-progress"
+        ? completeExport(c.value, delivery, { ...written, entries: pkg.entries }, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS)
+        : undefined,
+    log);
+    log.info("export delivered", { requestId, items: written.items, blobs: written.blobs, bytes: pkg.bytes });
+  } catch (thrown) {
+    const error = toEngineError(thrown);
+    log.warn("export step failed", { requestId, step, attempt: context.attempt, error: error.code });
+    if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS || (error.isCallerFault && error.code !== "conflict")) {
+      const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
+      await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+      // A caller's mistake (a refused destination) will not heal on retry: the request is failed, the message done.
+      if (error.isCallerFault) return;
+    }
+    throw error;
+  }
+}
+
+function executorOf(request: PrivacyRequestRecord): string {
+  return `${request.type}-executor`;
+}
+
+/** What goes into the package: access takes every mapped category, portability what the subject provided. */
+function inScope(kind: ExportKind, place: { providedBySubject: boolean }): boolean {
+  return kind === "access" || place.providedBySubject;
+}
+
+async function buildPackage(
+  rt: Runtime,
+  request: PrivacyRequestRecord,
+  kind: ExportKind,
+  keys: KeySet,
+  zip: PackageBuilder,
+  written: { items: number; blobs: number },
+): Promise<void> {
+  const map: DataMap = rt.dataMap;
+  const ports = { items: rt.platformItems, resolve: rt.resolve };
+  const pageSize = rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE;
+  const counts = new Map<string, { items: number; files: number; rows: number }>();
+  const bump = (category: string, field: "items" | "files" | "rows", n: number) => {
+    const entry = counts.get(category) ?? { items: 0, files: 0, rows: 0 };
+    entry[field] += n;
+    counts.set(category, entry);
+  };
+  const itemsOf = (mapping: ContainerMapping) => matchingPages(ports, mapping, request.orgId, keys, new Map(), { pageSize, projection: "all" });
+
+  for (const category of map.categories) {
+    const mappings = map.containers.filter((m) => m.category === category.id && m.matches.length > 0 && inScope(kind, m));
+    if (mappings.length === 0) continue;
+    // One JSON file per category: each record names the place it comes from and holds the item as stored.
+    const count = await zip.addJsonArray(
+      safeEntryName("data", `${category.id}.json`),
+      (async function* () {
+        for (const mapping of mappings) {
+          for await (const page of itemsOf(mapping)) yield page.map((item) => ({ source: mapping.name, item: asStored(item) }));
+        }
+      })(),
+    );
+    written.items += count;
+    bump(category.id, "items", count);
+    for (const mapping of mappings.filter((m) => m.tabular)) {
+      await zip.addCsv(
+        safeEntryName("data", `${category.id}-${mapping.name}.csv`),
+        (async function* () {
+          for await (const page of itemsOf(mapping)) yield page.map(asStored);
+        })(),
+      );
+    }
+  }
+
+  // Files and CSV rows, from the manifest that discovery wrote.
+  const rowsByLayout = new Map<string, { blob: string; rows: readonly number[] }[]>();
+  for await (const entry of rt.manifests.list(request.id)) {
+    const layout = map.blobs.find((b) => b.name === entry.name);
+    if (layout === undefined || !inScope(kind, layout)) continue;
+    if (entry.source === "blobs") await addFiles(rt, zip, request.orgId, layout.name, rt.resolve.container(layout.container), entry, (n) => {
+      written.blobs += n;
+      bump(layout.category, "files", n);
+    });
+    if (entry.source === "csv-rows" && entry.rows !== undefined) rowsByLayout.set(layout.name, [...(rowsByLayout.get(layout.name) ?? []), entry.rows]);
+  }
+  for (const [layoutName, blobs] of rowsByLayout) {
+    const layout = map.blobs.find((b) => b.name === layoutName);
+    if (layout === undefined) continue;
+    const container = rt.resolve.container(layout.container);
+    const rows = await zip.addCsv(
+      safeEntryName("data", `${layout.category}-${layout.name}-rows.csv`),
+      (async function* () {
+        for (const { blob, rows: wanted } of blobs) yield await selectedRows(rt, container, blob, request.orgId, wanted);
+      })(),
+    );
+    bump(layout.category, "rows", rows);
+  }
+
+  const categories: { category: Category; counts: { items: number; files: number; rows: number } }[] = [...counts].map(([id, c]) => ({ category: categoryOf(map, id), counts: c }));
+  await zip.addText("summary.html", renderSummary({ request, kind, categories, generatedAt: rt.now().toISOString() }));
+  if (kind === "portability") {
+    await zip.addText("schema.json", JSON.stringify(portabilitySchema(map), null, 2));
+    await zip.addText("README.txt", PORTABILITY_README);
+  }
+}
+
+async function addFiles(
+  rt: Runtime,
+  zip: PackageBuilder,
+  orgId: string,
+  layoutName: string,
+  container: string,
+  entry: ManifestEntry,
+  count: (n: number) => void,
+): Promise<void> {
+  for (const name of entry.blobs ?? []) {
+    const relative = name.startsWith(`${orgId}/`) ? name.slice(orgId.length + 1) : name;
+    await zip.addStream(safeEntryName("files", layoutName, ...relative.split("/")), await rt.blobSource.read(container, name));
+    count(1);
+  }
+}
+
+/** The subject's rows of one CSV import, with the file they came from. */
+async function selectedRows(rt: Runtime, container: string, blob: string, orgId: string, wanted: readonly number[]): Promise<Record<string, unknown>[]> {
+  const want = new Set(wanted);
+  const out: Record<string, unknown>[] = [];
+  const parser = (await rt.blobSource.read(container, blob)).pipe(parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }));
+  let index = 0;
+  for await (const row of parser as AsyncIterable<Record<string, string>>) {
+    index += 1;
+    if (want.has(index)) out.push({ file: blob.startsWith(`${orgId}/`) ? blob.slice(orgId.length + 1) : blob, row: index, ...row });
+  }
+  if (out.length !== want.size) throw new EngineError("conflict", "an import file changed between discovery and export", { reason: "source-changed" });
+  return out;
+}

@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { packageExpiryHandler, workQueueHandler } from "../../functions/background.js";
+import { auditHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
+import { dataMapHandler } from "../../functions/system.js";
+import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from "../../src/local/emulators.js";
+import { buildDataset, HARD_CASES, seedPlatform } from "../../src/local/seed.js";
+import { resetRuntime, type Runtime } from "../../src/runtime.js";
+import { call, invocationContext, TEST_TIMER, setupEngine } from "../support/engine.js";
+import { testNamespace } from "../support/env.js";
+import { unzip } from "../support/zip.js";
+
+interface View {
+  id: string;
+  status: string;
+  statusReason?: string;
+  progress?: Record<string, unknown>;
+  discovery?: { items: Record<string, number>; blobs: Record<string, number>; csvRows: Record<string, number> };
+  delivery?: { url?: string; sha256: string; bytes: number; expiresAt: string; sentTo?: string; deletedAt?: string };
+  failure?: { step: string; reason: string };
+}
+
+const mila = HARD_CASES.duplicateContact;
+let rt: Runtime;
+let destinationContainer: string;
+
+beforeAll(async () => {
+  destinationContainer = testNamespace("dest");
+  rt = await setupEngine({ PRIVACY_PORTABILITY_DESTINATION_HOSTS: "127.0.0.1,*.blob.core.windows.net", PRIVACY_DISCOVERY_PAGE_SIZE: "10" });
+  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER });
+  await rt.clients.blobs.getContainerClient(destinationContainer).createIfNotExists();
+});
+afterAll(() => {
+  vi.useRealTimers();
+  resetRuntime();
+});
+
+async function openAndRun(body: Record<string, unknown>, attempt = 1): Promise<View> {
+  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { orgId: mila.orgId, verification: { method: "attested", by: "desk" }, ...body } });
+  expect(opened.status).toBe(201);
+  const id = (opened.body as View).id;
+  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: attempt }));
+  return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+}
+
+async function download(view: View): Promise<Map<string, Buffer>> {
+  const url = view.delivery?.url;
+  if (url === undefined) throw new Error("no link");
+  const response = await fetch(url);
+  expect(response.status).toBe(200);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  expect(createHash("sha256").update(bytes).digest("hex")).toBe(view.delivery?.sha256);
+  return unzip(bytes);
+}
+
+async function stored(container: string, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+  const c = rt.clients.cosmos.database(rt.settings.PLATFORM_DATABASE).container(container);
+  const items = await Promise.all(ids.map(async (id) => (await c.item(id, mila.orgId).read<Record<string, unknown>>()).resource));
+  return items.map((i) => Object.fromEntries(Object.entries(i ?? {}).filter(([k]) => !k.startsWith("_"))));
+}
+
+const json = (entries: Map<string, Buffer>, name: string) => JSON.parse(entries.get(name)?.toString("utf8") ?? "null") as { source: string; item: Record<string, unknown> }[] | null;
+
+describe("access export", () => {
+  it("packages everything discovery found, as stored, with media, CSV rows and a summary", async () => {
+    const view = await openAndRun({ type: "access", subject: { phone: mila.phone } });
+    expect(view.status).toBe("completed");
+    expect(view.progress).toMatchObject({ step: "delivered" });
+    const entries = await download(view);
+
+    // Contacts: both imports, exactly as stored.
+    const contacts = json(entries, "data/contact-list.json") ?? [];
+    const contactItems = contacts.filter((r) => r.source === "contacts").map((r) => r.item);
+    expect(contactItems.map((i) => i.id).sort()).toEqual([...mila.contactIds].sort());
+    expect(contactItems.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual(await stored("contacts", [...mila.contactIds].sort()));
+
+    // Every item discovery counted is in the package, once.
+    const all = [...entries.keys()].filter((n) => n.endsWith(".json") && n.startsWith("data/")).flatMap((n) => json(entries, n) ?? []);
+    const counted = Object.entries(view.discovery?.items ?? {}).reduce((sum, [, n]) => sum + n, 0);
+    expect(all).toHaveLength(counted);
+    expect(new Set(all.map((r) => `${r.source}/${String(r.item.id)}`)).size).toBe(counted);
+    const orders = all.filter((r) => r.source === "orders").map((r) => r.item);
+    expect(orders.map((o) => o.id)).toContain(HARD_CASES.reformattedIdentifiers.orderId);
+
+    // Media as files, byte for byte.
+    const dataset = buildDataset();
+    const media = dataset.blobs.filter((b) => mila.contactIds.some((c) => b.name.startsWith(`${mila.orgId}/chat-media/${c}/`)));
+    expect(media.length).toBeGreaterThan(0);
+    for (const blob of media) expect(entries.get(`files/chat-media/${blob.name.slice(mila.orgId.length + 1)}`)).toEqual(blob.content);
+
+    // The subject's rows of the contact import, nothing else of it.
+    const rowsFile = entries.get("data/contact-list-contact-imports-rows.csv");
+    const rows = parse<Record<string, string>>(rowsFile ?? Buffer.alloc(0), { columns: true, bom: true });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.email === mila.email || r.phone === mila.phone)).toBe(true);
+
+    // The blob carries its digest.
+    const blobName = decodeURIComponent(new URL(view.delivery?.url ?? "").pathname.split("/").slice(3).join("/"));
+    const properties = await rt.clients.blobs.getContainerClient(rt.settings.PRIVACY_ASSETS_CONTAINER).getBlobClient(blobName).getProperties();
+    expect(properties.metadata?.sha256).toBe(view.delivery?.sha256);
+    expect(blobName).toBe(`${mila.orgId}/exports/${view.id}/access-${view.id}.zip`);
+
+    // CSV versions and the readable summary.
+    expect(entries.has("data/contact-list-contacts.csv")).toBe(true);
+    const summary = entries.get("summary.html")?.toString("utf8") ?? "";
+    for (const text of ["Purposes", "Recipients", "How long we keep it", "Where it came from", "WhatsApp conversations"]) expect(summary).toContain(text);
+
+    // The audit records what was exported, never the content or the link.
+    const trail = await call(auditHandler, { path: "/x", params: { id: view.id } });
+    expect(trail.text).toContain(view.delivery?.sha256 ?? "none");
+    expect(trail.text).not.toContain(mila.name);
+    expect(trail.text).not.toContain("sig=");
+    expect((trail.body as { chain: { valid: boolean } }).chain.valid).toBe(true);
+  });
+
+  it("exports nothing of other people or other orgs", async () => {
+    const jonas = HARD_CASES.crossOrgPhone;
+    const view = await openAndRun({ type: "access", subject: { phone: jonas.phone } });
+    const entries = await download(view);
+    const ids = [...entries.keys()].filter((n) => n.endsWith(".json")).flatMap((n) => json(entries, n) ?? []).map((r) => String(r.item.id));
+    expect(ids).toContain(jonas.contacts[0].contactId);
+    expect(ids).not.toContain(jonas.contacts[1].contactId);
+    expect(ids.some((id) => id.includes("0002-"))).toBe(false);
+    expect(ids.some((id) => mila.contactIds.includes(id as (typeof mila.contactIds)[number]))).toBe(false);
+  });
+
+  it("gives a link that reads this package only, and the sweep deletes it after expiry", async () => {
+    const view = await openAndRun({ type: "access", subject: { contactId: mila.contactIds[0] } });
+    const url = new URL(view.delivery?.url ?? "");
+    expect(url.searchParams.get("sp")).toBe("r");
+    expect((await fetch(url, { method: "DELETE" })).status).toBe(403);
+    const other = new URL(url);
+    other.pathname = other.pathname.replace(/[^/]+$/, "other.zip");
+    expect((await fetch(other)).status).toBe(403);
+
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date(Date.parse(view.delivery?.expiresAt ?? "") + 60_000));
+    await packageExpiryHandler(TEST_TIMER, invocationContext("package-expiry"));
+    vi.useRealTimers();
+    const after = (await call(getRequestHandler, { path: "/x", params: { id: view.id } })).body as View;
+    expect(after.delivery?.deletedAt).toBeDefined();
+    expect(after.delivery?.url).toBeUndefined();
+    expect((await fetch(url)).status).toBe(404);
+  });
+});
+
+describe("portability export", () => {
+  it("holds only what the subject provided, with a documented schema, and reaches the destination", async () => {
+    const sas = generateBlobSASQueryParameters(
+      { containerName: destinationContainer, blobName: "from-controller-a.zip", permissions: BlobSASPermissions.parse("cw"), expiresOn: new Date(Date.now() + 3_600_000) },
+      new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY),
+    );
+    const target = rt.clients.blobs.getContainerClient(destinationContainer).getBlobClient("from-controller-a.zip");
+    const destination = `${target.url}?${sas.toString()}`;
+    const view = await openAndRun({ type: "portability", subject: { phone: mila.phone }, destination });
+    expect(view.status).toBe("completed");
+    expect(view.delivery?.sentTo).toBe(new URL(destination).host);
+    const entries = await download(view);
+    const names = [...entries.keys()];
+    // Provided: contacts, messages, orders, media. Derived or the org's: campaign events, conversations, imports.
+    expect(names).toEqual(expect.arrayContaining(["data/contact-list.json", "data/chat-log.json", "data/sales.json", "schema.json", "README.txt", "summary.html"]));
+    expect(names.some((n) => n.startsWith("data/campaign"))).toBe(false);
+    expect(names.some((n) => n.includes("contact-imports"))).toBe(false);
+    expect((json(entries, "data/chat-log.json") ?? []).every((r) => r.source === "messages")).toBe(true);
+    expect(names.some((n) => n.startsWith("files/chat-media/"))).toBe(true);
+    const schema = JSON.parse(entries.get("schema.json")?.toString("utf8") ?? "{}") as { items?: { properties?: { source?: { enum?: string[] } } } };
+    expect(schema.items?.properties?.source?.enum).toContain("messages");
+    // The destination holds the same package.
+    const copied = await target.downloadToBuffer();
+    expect(createHash("sha256").update(copied).digest("hex")).toBe(view.delivery?.sha256);
+  });
+
+  it("refuses a destination outside the allow-list or without a signature, storing nothing", async () => {
+    for (const destination of ["https://evil.example.net/c/b?sig=x", "http://127.0.0.1:1/c/b", "ftp://127.0.0.1/c/b?sig=x"]) {
+      const response = await call(submitRequestHandler, { path: "/api/requests", body: { type: "portability", orgId: mila.orgId, subject: { phone: mila.phone }, destination } });
+      expect(response.status, destination).toBe(400);
+    }
+    const onAccess = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: mila.orgId, subject: { phone: mila.phone }, destination: "https://x.blob.core.windows.net/c/b?sig=1" } });
+    expect(onAccess.status).toBe(400);
+  });
+
+  it("fails the request with the step and reason when the destination refuses, and alerts", async () => {
+    const destination = `${rt.clients.blobs.getContainerClient("no-such-container").getBlobClient("x.zip").url}?sv=2024-01-01&sig=forged`;
+    const view = await openAndRun({ type: "portability", subject: { phone: mila.phone }, destination });
+    expect(view.status).toBe("failed");
+    expect(view.failure?.step).toBe("delivery");
+    const { resources } = await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("outbox").items
+      .query<{ type: string; data: { kind?: string } }>({ query: "SELECT * FROM c WHERE c.requestId = @id", parameters: [{ name: "@id", value: view.id }] })
+      .fetchAll();
+    expect(resources.some((e) => e.type === "alert" && e.data.kind === "request-failed")).toBe(true);
+  });
+});
+
+describe("data map", () => {
+  it("serves the active map", async () => {
+    const response = await call(dataMapHandler, { path: "/api/data-map", key: "auditor" });
+    expect(response.status).toBe(200);
+    expect((response.body as { containers: { name: string }[] }).containers.map((c) => c.name)).toContain("messages");
+    expect((await call(dataMapHandler, { path: "/api/data-map", key: "service" })).status).toBe(403);
+  });
+});
