@@ -75,7 +75,7 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     const written = { items: 0, blobs: 0 };
     const pkg = await writeZipPackage(
       (stream) => rt.packages.upload(blobName, stream, { requestid: request.id, kind }),
-      (zip) => buildPackage(rt, request, kind, keys, zip, written),
+      (zip) => buildPackage(rt, request, kind, keys, result.items, zip, written),
       { mtime: now },
     );
 
@@ -125,6 +125,7 @@ async function buildPackage(
   request: PrivacyRequestRecord,
   kind: ExportKind,
   keys: KeySet,
+  found: Readonly<Record<string, number>>,
   zip: PackageBuilder,
   written: { items: number; blobs: number },
 ): Promise<void> {
@@ -140,7 +141,8 @@ async function buildPackage(
   const itemsOf = (mapping: ContainerMapping) => matchingPages(ports, mapping, request.orgId, keys, new Map(), { pageSize, projection: "all" });
 
   for (const category of map.categories) {
-    const mappings = map.containers.filter((m) => m.category === category.id && m.matches.length > 0 && inScope(kind, m));
+    // Only places where discovery found something: no empty files.
+    const mappings = map.containers.filter((m) => m.category === category.id && (found[m.name] ?? 0) > 0 && inScope(kind, m));
     if (mappings.length === 0) continue;
     // One JSON file per category: each record names the place it comes from and holds the item as stored.
     const count = await zip.addJsonArray(
@@ -168,7 +170,7 @@ async function buildPackage(
   for await (const entry of rt.manifests.list(request.id)) {
     const layout = map.blobs.find((b) => b.name === entry.name);
     if (layout === undefined || !inScope(kind, layout)) continue;
-    if (entry.source === "blobs") await addFiles(rt, zip, request.orgId, layout.name, rt.resolve.container(layout.container), entry, (n) => {
+    if (entry.source === "blobs") await addFiles(rt, zip, request.orgId, rt.resolve.container(layout.container), entry, (n) => {
       written.blobs += n;
       bump(layout.category, "files", n);
     });
@@ -199,14 +201,14 @@ async function addFiles(
   rt: Runtime,
   zip: PackageBuilder,
   orgId: string,
-  layoutName: string,
   container: string,
   entry: ManifestEntry,
   count: (n: number) => void,
 ): Promise<void> {
   for (const name of entry.blobs ?? []) {
     const relative = name.startsWith(`${orgId}/`) ? name.slice(orgId.length + 1) : name;
-    await zip.addStream(safeEntryName("files", layoutName, ...relative.split("/")), await rt.blobSource.read(container, name));
+    // The path below the org keeps its asset type: files/chat-media/{contactId}/{messageId}.jpg.
+    await zip.addStream(safeEntryName("files", ...relative.split("/")), await rt.blobSource.read(container, name));
     count(1);
   }
 }

@@ -88,7 +88,7 @@ describe("access export", () => {
     const dataset = buildDataset();
     const media = dataset.blobs.filter((b) => mila.contactIds.some((c) => b.name.startsWith(`${mila.orgId}/chat-media/${c}/`)));
     expect(media.length).toBeGreaterThan(0);
-    for (const blob of media) expect(entries.get(`files/chat-media/${blob.name.slice(mila.orgId.length + 1)}`)).toEqual(blob.content);
+    for (const blob of media) expect(entries.get(`files/${blob.name.slice(mila.orgId.length + 1)}`)).toEqual(blob.content);
 
     // The subject's rows of the contact import, nothing else of it.
     const rowsFile = entries.get("data/contact-list-contact-imports-rows.csv");
@@ -199,5 +199,39 @@ describe("data map", () => {
     expect(response.status).toBe(200);
     expect((response.body as { containers: { name: string }[] }).containers.map((c) => c.name)).toContain("messages");
     expect((await call(dataMapHandler, { path: "/api/data-map", key: "service" })).status).toBe(403);
+  });
+});
+
+describe("failure and resumption", () => {
+  it("retries a transient failure through the queue, resumes on redelivery, and fails on the last delivery", async () => {
+    const { runExport } = await import("../../src/engine/export.js");
+    const { EngineError } = await import("../../src/domain/errors.js");
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const broken: Runtime = {
+      ...rt,
+      packages: { ...rt.packages, upload: () => Promise.reject(new EngineError("unavailable", "blob storage is not answering")) },
+    };
+    const open = async () => {
+      const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: mila.orgId, subject: { phone: mila.phone }, verification: { method: "attested", by: "desk" } } });
+      return (opened.body as View).id;
+    };
+    const read = async (id: string) => (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+
+    // A crash in packaging: the message is retried (the executor throws) and the request stays in progress.
+    const resumed = await open();
+    await expect(runExport(broken, resumed, { attempt: 1 }, log)).rejects.toThrow(/not answering/);
+    expect((await read(resumed)).status).toBe("in-progress");
+    expect((await read(resumed)).progress?.step).toBe("packaging");
+    // Redelivered with the store back: it finishes.
+    await runExport(rt, resumed, { attempt: 2 }, log);
+    expect((await read(resumed)).status).toBe("completed");
+
+    // Failing on the last delivery: failed, with the step and the reason.
+    const failing = await open();
+    await expect(runExport(broken, failing, { attempt: 5 }, log)).rejects.toThrow();
+    const failed = await read(failing);
+    expect(failed.status).toBe("failed");
+    expect(failed.failure).toMatchObject({ step: "packaging", attempts: 5 });
+    expect(failed.statusReason).toMatch(/failed at packaging/);
   });
 });
