@@ -1,7 +1,8 @@
 import type { FunctionDefinition } from "../src/hosting/definition.js";
 import { backgroundFunctions } from "./background.js";
 import { requestFunctions } from "./requests.js";
+import { serviceBusFunctions } from "./service-bus.js";
 import { systemFunctions } from "./system.js";
 
 /** Every function of the engine, described once; both hosts read this list. */
-export const allFunctions: readonly FunctionDefinition[] = [...systemFunctions, ...requestFunctions, ...backgroundFunctions];
+export const allFunctions: readonly FunctionDefinition[] = [...systemFunctions, ...requestFunctions, ...backgroundFunctions, ...serviceBusFunctions];

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { checkDeadlines } from "../src/engine/deadline-check.js";
 import { processWorkItem, type Executor } from "../src/engine/work.js";
 import { runExport } from "../src/engine/export.js";
+import { runErasure } from "../src/engine/erasure.js";
 import { deleteExpiredPackages } from "../src/engine/package-expiry.js";
 import type { RequestType } from "../src/domain/request.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
@@ -20,6 +21,8 @@ const WorkMessage = z.object({ requestId: z.uuid() });
 export const executors: Partial<Record<RequestType, Executor>> = {
   access: runExport,
   portability: runExport,
+  erasure: runErasure,
+  "child-data": runErasure,
 };
 
 /**

@@ -29,6 +29,13 @@ export function registerWithAzure(definition: FunctionDefinition): void {
         handler: definition.handler,
       });
       return;
+    case "serviceBusQueue":
+      app.serviceBusQueue(definition.name, {
+        queueName: definition.queueName,
+        connection: definition.connection,
+        handler: definition.handler,
+      });
+      return;
   }
 }
 

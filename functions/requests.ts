@@ -11,8 +11,11 @@ import {
 } from "../src/domain/request.js";
 import type { PrivacyRequestRecord } from "../src/domain/privacy-request.js";
 import { EngineError } from "../src/domain/errors.js";
+import { CertificateSchema } from "../src/domain/certificate.js";
 import {
   auditTrail,
+  certificateOf,
+  checkCertificate,
   cancel,
   extend,
   getRequest,
@@ -124,6 +127,18 @@ export const auditHandler = endpoint({
   action: "audit:read",
   params: IdParams,
   handle: async ({ caller, params, rt }) => json(200, await auditTrail(rt, caller, params.id)),
+});
+
+export const certificateHandler = endpoint({
+  action: "request:read",
+  params: IdParams,
+  handle: async ({ caller, params, rt }) => json(200, await certificateOf(rt, caller, params.id)),
+});
+
+export const verifyCertificateHandler = endpoint({
+  action: "request:read",
+  body: CertificateSchema,
+  handle: ({ caller, body, rt }) => Promise.resolve(json(200, checkCertificate(rt, caller, body))),
 });
 
 export const requestFunctions: readonly HttpFunctionDefinition[] = [
@@ -239,6 +254,32 @@ export const requestFunctions: readonly HttpFunctionDefinition[] = [
       params: idParam,
       body: CancelBody,
       responses: { 200: { description: "Cancelled", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
+    },
+  },
+  {
+    kind: "http",
+    name: "requests-certificate",
+    methods: ["GET"],
+    route: "requests/{id}/certificate",
+    handler: certificateHandler,
+    doc: {
+      summary: "The signed certificate of a completed erasure (no personal data)",
+      tags: ["erasure"],
+      params: idParam,
+      responses: { 200: { description: "Certificate", body: CertificateSchema }, ...onRequest },
+    },
+  },
+  {
+    kind: "http",
+    name: "certificates-verify",
+    methods: ["POST"],
+    route: "certificates/verify",
+    handler: verifyCertificateHandler,
+    doc: {
+      summary: "Check a certificate's signature",
+      tags: ["erasure"],
+      body: CertificateSchema,
+      responses: { 200: { description: "{ valid }" }, 400: problem("Not a certificate"), ...common },
     },
   },
   {

@@ -6,7 +6,26 @@ import { PRIVACY_CONTAINERS } from "./config/resources.js";
 import { loadDataMap } from "./config/data-map-loader.js";
 import type { DataMap } from "./domain/data-map.js";
 import type { DiscoveryPorts } from "./engine/discovery.js";
-import type { AuditStore, BlobSource, HealthProbe, ManifestStore, OrgDirectory, OutboxStore, PackageStore, PlatformItems, RequestStore, WorkQueue } from "./engine/ports.js";
+import type {
+  AuditStore,
+  BlobEraser,
+  BlobSource,
+  HealthProbe,
+  ItemEraser,
+  JobStore,
+  LegalHoldStore,
+  ManifestStore,
+  OrgDirectory,
+  OutboxStore,
+  PackageStore,
+  PlatformItems,
+  RequestStore,
+  WorkQueue,
+} from "./engine/ports.js";
+import type { ErasureJob } from "./engine/erasure.js";
+import { CosmosJobStore } from "./stores/cosmos-job-store.js";
+import { CosmosLegalHoldStore } from "./stores/cosmos-legal-holds.js";
+import { AzureBlobEraser, CosmosItemEraser } from "./stores/erasure-ops.js";
 import { createBlobPackageStore } from "./stores/blob-packages.js";
 import { AzureBlobSource } from "./stores/blob-source.js";
 import { CosmosManifestStore } from "./stores/cosmos-manifest-store.js";
@@ -30,6 +49,10 @@ export interface Runtime {
   readonly blobSource: BlobSource;
   readonly manifests: ManifestStore;
   readonly packages: PackageStore;
+  readonly jobs: JobStore<ErasureJob>;
+  readonly legalHolds: LegalHoldStore;
+  readonly itemEraser: ItemEraser;
+  readonly blobEraser: BlobEraser;
   /** The map's aliases resolved: `platform` → PLATFORM_DATABASE, `assets` → PRIVACY_ASSETS_CONTAINER. */
   readonly resolve: DiscoveryPorts["resolve"];
   readonly requests: RequestStore;
@@ -58,6 +81,10 @@ export function createRuntime(settings: Settings): Runtime {
       containerName: settings.PRIVACY_ASSETS_CONTAINER,
       ...(settings.PRIVACY_STORAGE_ACCOUNT_URL === undefined ? {} : { accountUrl: settings.PRIVACY_STORAGE_ACCOUNT_URL }),
     }),
+    jobs: new CosmosJobStore<ErasureJob>(privacy.container(PRIVACY_CONTAINERS.jobs.id)),
+    legalHolds: new CosmosLegalHoldStore(privacy.container(PRIVACY_CONTAINERS.registry.id)),
+    itemEraser: new CosmosItemEraser(cosmos),
+    blobEraser: new AzureBlobEraser(blobs),
     resolve: {
       database: (name) => (name === "platform" ? settings.PLATFORM_DATABASE : name),
       container: (name) => (name === "assets" ? settings.PRIVACY_ASSETS_CONTAINER : name),

@@ -16,6 +16,8 @@ export const PRIVACY_CONTAINERS = {
   outbox: { id: "outbox", partitionKeyPath: "/orgId", defaultTtl: -1 },
   orgSettings: { id: "orgSettings", partitionKeyPath: "/orgId" },
   manifests: { id: "manifests", partitionKeyPath: "/requestId" },
+  jobs: { id: "jobs", partitionKeyPath: "/id" },
+  registry: { id: "registry", partitionKeyPath: "/orgId" },
 } as const satisfies Record<string, ContainerSpec>;
 
 /** The platform's database (`PLATFORM_DATABASE`): ../shared/platform-data-model.md. */

@@ -38,6 +38,10 @@ const ncrontab = z.string().refine(
 
 const name = (pattern: RegExp, hint: string) => z.string().regex(pattern, hint);
 const queueName = name(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "must be a valid storage queue name");
+const serviceBusEntity = name(
+  /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,258}[A-Za-z0-9])?$/,
+  "must be a Service Bus queue or topic name (letters, digits, '.', '-', '_'; starting and ending with a letter or digit)",
+);
 
 const jsonArray = <T extends z.ZodType>(item: T) =>
   z
@@ -64,6 +68,8 @@ export const SettingsSchema = z.object({
     "org-assets",
   ),
   PRIVACY_SUBJECT_KEY_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** HMAC key that signs erasure certificates (and hashes the ids in them). */
+  PRIVACY_CERTIFICATE_KEY: z.string().min(32, "must be at least 32 characters"),
   PRIVACY_API_KEYS: jsonArray(ApiKeyEntry).refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, {
     message: "key ids must be unique (they name the caller in the audit trail and scope idempotency keys)",
   }),
@@ -85,6 +91,25 @@ export const SettingsSchema = z.object({
   PRIVACY_PACKAGE_SWEEP_SCHEDULE: ncrontab.default("0 30 2 * * *"),
   /** Deliveries of the work queue after which a failing step marks its request failed (host.json maxDequeueCount). */
   PRIVACY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** How long one work message may run erasure pages before the rest continues in a new message. */
+  PRIVACY_ERASURE_SLICE_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  /** Batch requests (bulk deletes, patches, blob batches) in flight at once within a page. */
+  PRIVACY_ERASURE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Offboarding deletes a whole partition in one call (Azure accounts with the feature; the emulator lacks it). */
+  PRIVACY_COSMOS_DELETE_BY_PARTITION: booleanSetting,
+  /** Service Bus queue of the erasure intake (the trigger reads it as `%PRIVACY_SERVICE_BUS_QUEUE%`). */
+  PRIVACY_SERVICE_BUS_QUEUE: serviceBusEntity.default("erasure-requests"),
+  /** Service Bus topic the outbox is dispatched to (Art. 19 recipients subscribe to it). */
+  PRIVACY_EVENTS_TOPIC: serviceBusEntity.default("privacy-events"),
+  /** Service Bus connection string (the trigger's `connection`); unset: identity, or no Service Bus. */
+  ServiceBusConnection: z.string().regex(/Endpoint=sb:\/\//i, "must be a Service Bus connection string (Endpoint=sb://…)").optional(),
+  /** Namespace host for an Entra identity, the Functions convention for identity-based connections. */
+  ServiceBusConnection__fullyQualifiedNamespace: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9](:\d+)?$/, "must be a host name, e.g. <namespace>.servicebus.windows.net")
+    .optional(),
+  /** NCRONTAB of the outbox dispatch (every 30 seconds). */
+  PRIVACY_OUTBOX_SCHEDULE: ncrontab.default("*/30 * * * * *"),
   /** Set by App Service / Functions in Azure; used to refuse development-only settings there. */
   WEBSITE_SITE_NAME: z.string().optional(),
   /** Set to True by App Service when App Service Authentication is on. */

@@ -30,6 +30,7 @@ const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
 
 /** Request types a role may open; `undefined` means every type. */
 const OPENABLE: Readonly<Partial<Record<Role, readonly RequestType[]>>> = {
+  "privacy-operator": ["access", "portability", "rectification", "erasure", "restriction", "objection", "consent-withdrawal", "child-data"],
   service: ["erasure"],
 };
 

@@ -35,7 +35,8 @@ export type Category = z.infer<typeof Category>;
 const FieldKey = z.strictObject({ path: FieldPath, kind: keyKind });
 export type FieldKey = z.infer<typeof FieldKey>;
 
-export const ANONYMISATION_STRATEGIES = ["redact", "null", "remove"] as const;
+/** `redact` writes a fixed marker, `null` clears the value; both are idempotent patches. */
+export const ANONYMISATION_STRATEGIES = ["redact", "null"] as const;
 
 export const ItemErasure = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("delete") }),

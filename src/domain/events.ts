@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   "request.overdue",
   "request.status-changed",
   "request.extended",
+  "subject.erased",
   "alert",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,4 +1,5 @@
 import { EngineError } from "./errors.js";
+import type { Certificate } from "./certificate.js";
 import type { AuditActor, AuditDraft, AuditEntry, AuditHead } from "./audit.js";
 import {
   calendarDaysBetween,
@@ -126,6 +127,8 @@ export interface PrivacyRequestRecord {
   readonly discovery?: DiscoverySummary;
   readonly delivery?: Delivery;
   readonly failure?: Failure;
+  /** A completed erasure's signed certificate (no personal data). */
+  readonly certificate?: Certificate;
   readonly auditHead?: AuditHead;
   readonly pending?: PendingEffects;
 }
@@ -597,6 +600,42 @@ export function packageDeleted(record: PrivacyRequestRecord, now: Date): Request
     record: { ...record, updatedAt: nowIso, delivery: { ...delivery, url: "", deletedAt: nowIso } },
     audit: [{ at: nowIso, actor: executorActor("package-expiry"), action: "export.package-deleted", details: { sha256: delivery.sha256 } }],
     events: [],
+    enqueue: false,
+  };
+}
+
+/** An erasure is done: its certificate is stored, recipients are told (Art. 19). */
+export function completeErasure(record: PrivacyRequestRecord, certificate: Certificate, executor: string, now: Date, dueSoonDays: number): RequestChange {
+  const counts = Object.values(certificate.places).reduce(
+    (sum, p) => ({ deleted: sum.deleted + p.deleted, anonymised: sum.anonymised + p.anonymised, kept: sum.kept + p.kept }),
+    { deleted: 0, anonymised: 0, kept: 0 },
+  );
+  const next = moved(record, "complete", now, dueSoonDays, {
+    certificate,
+    progress: { ...record.progress, step: "certified" },
+    resolution: {
+      outcome: "completed",
+      reason: certificate.outcome,
+      ...(certificate.exceptions.length === 0 ? {} : { detail: certificate.exceptions.map((e) => `${e.place}: ${e.count} kept (${e.reason})`).join("; ") }),
+      at: now.toISOString(),
+      by: executor,
+    },
+  });
+  return {
+    record: next,
+    audit: [
+      {
+        at: now.toISOString(),
+        actor: executorActor(executor),
+        action: "erasure.certified",
+        details: { outcome: certificate.outcome, ...counts, remaining: certificate.verification.remaining, signature: certificate.signature },
+      },
+      transitionAudit(record, next.status, executorActor(executor), now),
+    ],
+    events: [
+      { type: "subject.erased", data: { action: record.type === "org-offboarding" ? "org-offboarding" : "erasure", outcome: certificate.outcome } },
+      { type: "request.status-changed", data: { from: record.status, to: next.status } },
+    ],
     enqueue: false,
   };
 }

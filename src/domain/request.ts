@@ -9,6 +9,10 @@ export const REQUEST_TYPES = [
   "restriction",
   "objection",
   "consent-withdrawal",
+  /** Erasure of a child's data, without notice (COPPA, DPDP). */
+  "child-data",
+  /** All of an org's data, when the client leaves the platform. */
+  "org-offboarding",
 ] as const;
 export const RequestType = z.enum(REQUEST_TYPES);
 export type RequestType = z.infer<typeof RequestType>;
@@ -65,7 +69,12 @@ export const SubmitRequestBody = z
   .strictObject({
     type: RequestType,
     orgId: OrgId,
-    subject: Subject,
+    /** Required for every type but org-offboarding, which concerns the whole org. */
+    subject: Subject.optional(),
+    /** org-offboarding only: must equal orgId, so a slip of the keyboard cannot erase an org. */
+    confirmation: z.string().max(64).optional(),
+    /** Why, in words without personal data (e.g. "service-erasure", "child-data"). */
+    reason: z.string().trim().min(1).max(200).optional(),
     jurisdiction: Jurisdiction.optional(),
     receivedAt: z.iso.datetime({ offset: true }).optional(),
     verification: AttestedVerification.optional(),
@@ -75,6 +84,15 @@ export const SubmitRequestBody = z
     destination: z.url({ protocol: /^https?$/ }).max(4096).optional(),
   })
   .superRefine((body, ctx) => {
+    if (body.type === "org-offboarding") {
+      if (body.confirmation !== body.orgId) {
+        ctx.addIssue({ code: "custom", path: ["confirmation"], message: "must equal orgId to offboard an org" });
+      }
+      if (body.subject !== undefined) ctx.addIssue({ code: "custom", path: ["subject"], message: "org-offboarding concerns the whole org, not a subject" });
+    } else {
+      if (body.subject === undefined) ctx.addIssue({ code: "custom", path: ["subject"], message: "required" });
+      if (body.confirmation !== undefined) ctx.addIssue({ code: "custom", path: ["confirmation"], message: "only allowed on org-offboarding" });
+    }
     if (body.type === "rectification" && body.changes === undefined) {
       ctx.addIssue({ code: "custom", path: ["changes"], message: "required for a rectification request" });
     }

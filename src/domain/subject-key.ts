@@ -11,6 +11,11 @@ export function subjectKey(secret: string, orgId: string, kind: IdentifierKind, 
   return `sk_${mac.digest("hex")}`;
 }
 
+/** The key naming a whole org in audit and events (org-offboarding). */
+export function orgKey(secret: string, orgId: string): string {
+  return `ok_${createHmac("sha256", secret).update(`org\u0000${orgId}`).digest("hex")}`;
+}
+
 /** Keyed hash for short-lived secrets (verification codes), bound to their request. */
 export function codeHash(secret: string, requestId: string, code: string): string {
   return createHmac("sha256", secret).update(`code\u0000${requestId}\u0000${code}`).digest("hex");

@@ -37,9 +37,15 @@ export interface DiscoveryResult {
 
 type MutableKeys = Map<string, Set<string>>;
 
-function seedKeys(subject: NormalizedSubject): MutableKeys {
+/** Where discovery starts: a request's identifiers, or (verification after erasure) a whole key set. */
+export type DiscoverySeed = NormalizedSubject | Readonly<Record<string, readonly string[]>>;
+
+function seedKeys(seed: DiscoverySeed): MutableKeys {
   const keys: MutableKeys = new Map();
-  for (const [kind, value] of Object.entries(subject)) if (typeof value === "string") keys.set(kind, new Set([value]));
+  for (const [kind, value] of Object.entries(seed)) {
+    if (typeof value === "string") keys.set(kind, new Set([value]));
+    else if (Array.isArray(value) && value.length > 0) keys.set(kind, new Set(value as readonly string[]));
+  }
   return keys;
 }
 
@@ -65,7 +71,7 @@ function chunk<T>(values: readonly T[], size: number): T[][] {
 export async function discover(
   map: DataMap,
   orgId: string,
-  subject: NormalizedSubject,
+  subject: DiscoverySeed,
   ports: DiscoveryPorts,
   options: DiscoveryOptions,
   record: (entry: ManifestEntry) => Promise<void>,
@@ -200,13 +206,22 @@ export async function matchingRows(
   let index = 0;
   for await (const row of parser as AsyncIterable<Record<string, string>>) {
     index += 1;
-    const hit = Object.entries(columns).some(([column, kind]) => {
-      const raw = row[column];
-      if (raw === undefined || raw === "") return false;
-      const value = canonicalKey(kind, raw, defaultCountry);
-      return value !== undefined && (keys.get(kind)?.has(value) ?? false);
-    });
-    if (hit) rows.push(index);
+    if (rowMatches(row, columns, keys, defaultCountry)) rows.push(index);
   }
   return rows;
+}
+
+/** Whether a CSV row's identifying columns hold one of the subject's keys. */
+export function rowMatches(
+  row: Readonly<Record<string, string | undefined>>,
+  columns: Readonly<Record<string, string>>,
+  keys: ReadonlyMap<string, ReadonlySet<string>>,
+  defaultCountry: string | undefined,
+): boolean {
+  return Object.entries(columns).some(([column, kind]) => {
+    const raw = row[column];
+    if (raw === undefined || raw === "") return false;
+    const value = canonicalKey(kind, raw, defaultCountry);
+    return value !== undefined && (keys.get(kind)?.has(value) ?? false);
+  });
 }

@@ -46,6 +46,13 @@ export interface AuditStore {
 export interface OutboxStore {
   /** Writes events; an event that already exists is left as it is (idempotent). */
   write(events: readonly OutboxEvent[]): Promise<void>;
+  /** Events still to dispatch, across orgs, oldest first, one page at a time. */
+  pending(page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<OutboxEvent>>;
+  /**
+   * Marks events dispatched at `dispatchedAt` and drops their delivery secret. An event already
+   * gone (expired) counts as marked; marking twice is harmless.
+   */
+  markDispatched(events: readonly Pick<OutboxEvent, "id" | "orgId" | "secret">[], dispatchedAt: string): Promise<void>;
 }
 
 export interface WorkMessage {
@@ -125,4 +132,46 @@ export interface PackageStore {
   downloadLink(blobName: string, expiresOn: Date): Promise<string>;
   sendTo(blobName: string, destinationUrl: string): Promise<void>;
   delete(blobName: string): Promise<boolean>;
+}
+
+/** Item mutations for erasure, inside one org's partition of a mapped container. */
+export interface ItemEraser {
+  /** Deletes up to 100 items in one request; an item already gone counts as `missing`. */
+  deleteBatch(target: { readonly database: string; readonly container: string }, orgId: string, ids: readonly string[]): Promise<{ deleted: number; missing: number }>;
+  /** Applies `set` operations to one item (idempotent); `missing` when the item is gone. */
+  patch(
+    target: { readonly database: string; readonly container: string },
+    orgId: string,
+    id: string,
+    operations: readonly { op: "set"; path: string; value: string | null }[],
+  ): Promise<"patched" | "missing">;
+  /** Every id in the org's partition, a page at a time (org offboarding). */
+  idsPage(target: { readonly database: string; readonly container: string }, orgId: string, page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>>;
+  /** Deletes the whole partition in one call, where the account supports it. */
+  deletePartition(target: { readonly database: string; readonly container: string }, orgId: string): Promise<void>;
+}
+
+/** Blob mutations for erasure. */
+export interface BlobEraser {
+  /** Deletes up to 256 blobs (with their snapshots) in one batch request; gone ones count as `missing`. */
+  deleteBatch(container: string, names: readonly string[]): Promise<{ deleted: number; missing: number }>;
+  /** Rewrites a CSV without the rows `remove` selects, every other row byte for byte, under the blob's ETag. */
+  rewriteCsv(container: string, name: string, remove: (row: Readonly<Record<string, string | undefined>>) => boolean): Promise<{ removed: number }>;
+}
+
+/** A long-running job's state document (erasure, offboarding), replaced under its ETag at each checkpoint. */
+export interface JobStore<T extends { readonly id: string }> {
+  get(id: string): Promise<Versioned<T> | undefined>;
+  /** Creates the job; `undefined` when another run created it first (read it then). */
+  create(job: T): Promise<Versioned<T> | undefined>;
+  /** Replaces under the ETag; a stale ETag is a conflict with reason `stale`. */
+  replace(job: T, etag: string): Promise<Versioned<T>>;
+}
+
+/** The org registry's legal holds. */
+export interface LegalHoldStore {
+  /** Holds of an org (in force or not; the plan decides). */
+  forOrg(orgId: string): Promise<import("../domain/erasure.js").LegalHold[]>;
+  put(hold: import("../domain/erasure.js").LegalHold): Promise<void>;
+  remove(orgId: string, id: string): Promise<boolean>;
 }

@@ -3,6 +3,7 @@ import { mayActOnOrg, mayOpen, mayPerform, type Action, type Caller } from "../d
 import { verifyChain, type AuditActor, type AuditEntry, type ChainVerification } from "../domain/audit.js";
 import { canonicalJson } from "../domain/canonical-json.js";
 import { EngineError } from "../domain/errors.js";
+import { verifyCertificate, type Certificate } from "../domain/certificate.js";
 import { normalizeSubject, primaryIdentifier } from "../domain/identifiers.js";
 import {
   checkCode,
@@ -15,7 +16,7 @@ import {
 } from "../domain/privacy-request.js";
 import type { ListRequestsQuery, SubmitRequestBody } from "../domain/request.js";
 import { sealSecret } from "../domain/sealed-secret.js";
-import { codeHash, digestsEqual, sha256Hex, subjectKey } from "../domain/subject-key.js";
+import { codeHash, digestsEqual, orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { commit, mutate } from "./commit.js";
 import type { Logger, Page, Versioned } from "./ports.js";
@@ -91,9 +92,11 @@ export async function submitRequest(
   if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
   if (body.destination !== undefined) checkDestination(body.destination, rt.settings.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
 
-  const subject = normalizeSubject(body.subject, org.defaultCountry);
-  const primary = primaryIdentifier(subject);
-  const key = subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, primary.kind, primary.value);
+  // An org-offboarding request has no subject: the org itself is what it names.
+  const subject = body.subject === undefined ? {} : normalizeSubject(body.subject, org.defaultCountry);
+  const primary = body.subject === undefined ? undefined : primaryIdentifier(subject);
+  const key =
+    primary === undefined ? orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId) : subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, primary.kind, primary.value);
   const idempotency =
     idempotencyKey === undefined
       ? undefined
@@ -309,4 +312,18 @@ export async function auditTrail(rt: Runtime, caller: Caller, id: string): Promi
   const seen = new Set(stored.map((e) => e.id));
   const entries = [...stored, ...(request.pending?.audit ?? []).filter((e) => !seen.has(e.id))].sort((a, b) => a.seq - b.seq);
   return { requestId: id, entries, chain: verifyChain(entries, request.auditHead) };
+}
+
+/** The signed certificate of a completed erasure. */
+export async function certificateOf(rt: Runtime, caller: Caller, id: string): Promise<Certificate> {
+  authorize(caller, "request:read");
+  const request = visible(caller, await rt.requests.get(id)).value;
+  if (request.certificate === undefined) throw new EngineError("not-found", "This request has no erasure certificate", { reason: "no-certificate" });
+  return request.certificate;
+}
+
+/** Whether a certificate was signed by this engine's key and is unchanged. */
+export function checkCertificate(rt: Runtime, caller: Caller, certificate: Certificate): { valid: boolean } {
+  authorize(caller, "request:read");
+  return { valid: verifyCertificate(rt.settings.PRIVACY_CERTIFICATE_KEY, certificate) };
 }

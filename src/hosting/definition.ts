@@ -51,7 +51,26 @@ export interface StorageQueueFunctionDefinition {
   readonly handler: (message: unknown, context: InvocationContext) => Promise<void>;
 }
 
-export type FunctionDefinition = HttpFunctionDefinition | TimerFunctionDefinition | StorageQueueFunctionDefinition;
+export interface ServiceBusQueueFunctionDefinition {
+  readonly kind: "serviceBusQueue";
+  readonly name: string;
+  /** Queue name or `%SETTING%`. */
+  readonly queueName: string;
+  /** Name of the app setting holding the connection (`X`, or `X__fullyQualifiedNamespace` for an identity). */
+  readonly connection: string;
+  /**
+   * The host delivers the message body (parsed JSON when it is JSON) and completes the message
+   * when the handler returns, abandons it when it throws; `context.triggerMetadata` carries
+   * `messageId`, `deliveryCount`, `enqueuedTimeUtc`.
+   */
+  readonly handler: (message: unknown, context: InvocationContext) => Promise<void>;
+}
+
+export type FunctionDefinition =
+  | HttpFunctionDefinition
+  | TimerFunctionDefinition
+  | StorageQueueFunctionDefinition
+  | ServiceBusQueueFunctionDefinition;
 
 /** Resolves `%NAME%` binding expressions against app settings, as the Functions host does. */
 export function resolveBindingExpression(value: string, env: NodeJS.ProcessEnv): string {

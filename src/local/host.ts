@@ -10,6 +10,7 @@ import {
   resolveBindingExpression,
   type FunctionDefinition,
   type HttpFunctionDefinition,
+  type ServiceBusQueueFunctionDefinition,
   type StorageQueueFunctionDefinition,
   type TimerFunctionDefinition,
 } from "../hosting/definition.js";
@@ -21,6 +22,7 @@ const { HttpRequest, HttpResponse, InvocationContext } = functions;
  * that functions/index.ts registers with `app.*`, and behaves as the host does as far as a
  * handler can tell (routes under /api, NCRONTAB timers as singletons, base64 storage-queue
  * messages with dequeue counts and a poison queue, the admin invoke API). No business logic.
+ * Service Bus has no local emulator: its triggers are not polled, only invoked through the admin API.
  */
 export interface LocalHostOptions {
   definitions: readonly FunctionDefinition[];
@@ -350,6 +352,24 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     queues.push({ definition, queueName, queue, poison: service.getQueueClient(`${queueName}-poison`) });
   }
 
+  // Service Bus: nothing to poll on a laptop; the admin API delivers a message by hand.
+  const serviceBusTriggers = options.definitions.filter((d): d is ServiceBusQueueFunctionDefinition => d.kind === "serviceBusQueue");
+
+  const invokeServiceBusHandler = async (definition: ServiceBusQueueFunctionDefinition, message: unknown) => {
+    let queueName = definition.queueName;
+    try {
+      queueName = resolveBindingExpression(definition.queueName, options.env);
+    } catch {
+      // Shown unresolved; the handler reads its own settings.
+    }
+    const context = createContext(definition.name, {
+      // As the host sets it for one message; the body itself is never logged.
+      triggerMetadata: { messageId: randomUUID(), deliveryCount: 1 },
+      options: { trigger: { type: "serviceBusTrigger", name: "message", queueName, connection: definition.connection } },
+    });
+    await definition.handler(message, context);
+  };
+
   const invokeQueueHandler = async (
     state: QueueState,
     message: unknown,
@@ -548,6 +568,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     if (definition.kind === "timer") {
       const state = timers.find((t) => t.definition === definition);
       if (state) void track(runTimer(state, "admin"));
+    } else if (definition.kind === "serviceBusQueue") {
+      const run = invokeServiceBusHandler(definition, parseMessage(input)).catch((error: unknown) => {
+        // The host would abandon the message here and the broker redeliver it.
+        log(`[${definition.name}] failed: ${describeError(error)}`);
+      });
+      void track(run);
     } else {
       const state = queues.find((q) => q.definition === definition);
       if (state) {
@@ -627,6 +653,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
   const pollers = queues.map((state) => pollQueue(state));
 
+  for (const definition of serviceBusTriggers) {
+    log(`host: ${definition.name} (serviceBusQueue ${definition.queueName}) is not served locally (no Service Bus); invoke it with POST /admin/functions/${definition.name} {"input": …}`);
+  }
   const names = options.definitions.map((d) => `${d.name} (${d.kind})`).join(", ");
   log(`host: listening on ${url}; functions: ${names || "none"}`);
 

@@ -25,6 +25,7 @@ const LocalPorts = z.object({
 
 /** A fixed secret for local subject keys, so they stay stable across restarts. Never used in Azure. */
 const LOCAL_SUBJECT_KEY_SECRET = "local-development-subject-key-secret-not-for-production";
+const LOCAL_CERTIFICATE_KEY = "local-development-certificate-key-not-for-production";
 
 function log(line: string): void {
   console.log(`[local] ${line}`);
@@ -66,6 +67,10 @@ async function main(): Promise<void> {
   if (!process.env.PRIVACY_SUBJECT_KEY_SECRET) {
     process.env.PRIVACY_SUBJECT_KEY_SECRET = LOCAL_SUBJECT_KEY_SECRET;
     log("PRIVACY_SUBJECT_KEY_SECRET not set: using the fixed local development secret");
+  }
+  if (!process.env.PRIVACY_CERTIFICATE_KEY) {
+    process.env.PRIVACY_CERTIFICATE_KEY = LOCAL_CERTIFICATE_KEY;
+    log("PRIVACY_CERTIFICATE_KEY not set: using the fixed local development key");
   }
   let devKeyGenerated = false;
   if (!process.env.PRIVACY_DEV_API_KEY) {

@@ -46,7 +46,7 @@ export class HttpRequestCounter {
   /** Set when the stream is not HTTP/1.x as expected (then counting stops rather than guessing). */
   broken = false;
 
-  constructor(private readonly onRequest: (method: string) => void) {}
+  constructor(private readonly onRequest: (method: string, target: string, headers: ReadonlyMap<string, string>) => void) {}
 
   feed(chunk: Buffer): void {
     let i = 0;
@@ -119,22 +119,19 @@ export class HttpRequestCounter {
 
   private startMessage(head: string): void {
     const [requestLine = "", ...fields] = head.split("\r\n");
-    const match = /^([A-Z]+) \S+ HTTP\/1\.[01]$/.exec(requestLine);
-    if (match?.[1] === undefined) {
+    const match = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(requestLine);
+    if (match?.[1] === undefined || match[2] === undefined) {
       this.broken = true;
       return;
     }
-    this.onRequest(match[1]);
-    let length = 0;
-    let chunked = false;
+    const headers = new Map<string, string>();
     for (const field of fields) {
       const colon = field.indexOf(":");
-      if (colon < 0) continue;
-      const name = field.slice(0, colon).trim().toLowerCase();
-      const value = field.slice(colon + 1).trim();
-      if (name === "content-length") length = Number.parseInt(value, 10);
-      if (name === "transfer-encoding" && /chunked\s*$/i.test(value)) chunked = true;
+      if (colon >= 0) headers.set(field.slice(0, colon).trim().toLowerCase(), field.slice(colon + 1).trim());
     }
+    this.onRequest(match[1], match[2], headers);
+    const length = Number.parseInt(headers.get("content-length") ?? "0", 10);
+    const chunked = /chunked\s*$/i.test(headers.get("transfer-encoding") ?? "");
     if (chunked) {
       this.state = "chunk-size";
       this.line = "";
@@ -151,6 +148,8 @@ export interface ProxyCounts {
   /** HTTP requests sent through the proxy. */
   requests: number;
   byMethod: Record<string, number>;
+  /** Requests by route: method and path with names and ids replaced (see `routeOf`). */
+  byRoute: Record<string, number>;
   connections: number;
   bytesUp: number;
   bytesDown: number;
@@ -158,7 +157,27 @@ export interface ProxyCounts {
   unparsed: boolean;
 }
 
-const emptyCounts = (): ProxyCounts => ({ requests: 0, byMethod: {}, connections: 0, bytesUp: 0, bytesDown: 0, unparsed: false });
+const emptyCounts = (): ProxyCounts => ({ requests: 0, byMethod: {}, byRoute: {}, connections: 0, bytesUp: 0, bytesDown: 0, unparsed: false });
+
+/**
+ * A request's route, for the breakdown: Cosmos `POST /dbs/{db}/colls/messages/docs (query)`, Blob
+ * `GET /{container}/{blob}` or `GET /{container}?restype=container&comp=list`.
+ */
+export function routeOf(method: string, target: string, headers: ReadonlyMap<string, string>): string {
+  const url = new URL(target, "http://x");
+  if (url.pathname.startsWith("/dbs")) {
+    // Database names are per namespace; container names stay (they say what was asked); item ids go.
+    const segments = url.pathname.split("/").map((segment, i, all) => (all[i - 1] === "dbs" ? "{db}" : all[i - 1] === "docs" || all[i - 1] === "pkranges" ? "{id}" : segment));
+    const path = segments.join("/");
+    const flag = (name: string) => (headers.get(name) ?? "").toLowerCase() === "true";
+    const kind = flag("x-ms-cosmos-is-query-plan-request") ? " (query plan)" : flag("x-ms-documentdb-isquery") ? " (query)" : flag("x-ms-cosmos-is-batch-request") ? " (batch)" : "";
+    return `${method} ${path}${kind}`;
+  }
+  const [, , container, ...blob] = url.pathname.split("/");
+  const params = ["restype", "comp"].flatMap((p) => (url.searchParams.has(p) ? [`${p}=${url.searchParams.get(p) ?? ""}`] : []));
+  const path = container === undefined || container === "" ? "/" : `/{container}${blob.length > 0 ? "/{blob}" : ""}`;
+  return `${method} ${path}${params.length > 0 ? `?${params.join("&")}` : ""}`;
+}
 
 /** Bytes held back by a delaying pipe before it pauses its source. */
 const DELAY_BUFFER_HIGH = 8 * MB;
@@ -180,7 +199,7 @@ export class CountingProxy {
   ) {}
 
   static async start(targetPort: number, rttMs: number): Promise<CountingProxy> {
-    const server = net.createServer();
+    const server = net.createServer({ allowHalfOpen: true });
     const port = await new Promise<number>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, LOOPBACK, () => {
@@ -198,14 +217,17 @@ export class CountingProxy {
 
   private connect(client: net.Socket, targetPort: number): void {
     this.counts.connections += 1;
-    const upstream = net.connect({ host: LOOPBACK, port: targetPort });
+    // Half-open allowed: each side's end is passed on (after the delay) by pipeDelayed, not by Node.
+    const upstream = net.connect({ host: LOOPBACK, port: targetPort, allowHalfOpen: true });
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     this.sockets.add(client);
     this.sockets.add(upstream);
-    const counter = new HttpRequestCounter((method) => {
+    const counter = new HttpRequestCounter((method, target, headers) => {
       this.counts.requests += 1;
       this.counts.byMethod[method] = (this.counts.byMethod[method] ?? 0) + 1;
+      const route = routeOf(method, target, headers);
+      this.counts.byRoute[route] = (this.counts.byRoute[route] ?? 0) + 1;
     });
     const oneWay = this.rttMs / 2;
     pipeDelayed(client, upstream, oneWay, (chunk) => {
@@ -216,20 +238,15 @@ export class CountingProxy {
     pipeDelayed(upstream, client, oneWay, (chunk) => {
       this.counts.bytesDown += chunk.length;
     });
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      this.sockets.delete(client);
-      this.sockets.delete(upstream);
+    const forget = (socket: net.Socket) => () => {
+      this.sockets.delete(socket);
     };
-    client.on("error", close);
-    upstream.on("error", close);
-    client.on("close", close);
-    upstream.on("close", close);
+    client.on("close", forget(client));
+    upstream.on("close", forget(upstream));
   }
 
   snapshot(): ProxyCounts {
-    return { ...this.counts, byMethod: { ...this.counts.byMethod } };
+    return { ...this.counts, byMethod: { ...this.counts.byMethod }, byRoute: { ...this.counts.byRoute } };
   }
 
   reset(): void {
@@ -247,8 +264,19 @@ export class CountingProxy {
   }
 }
 
+/**
+ * Copies `from` to `to`, each chunk `delayMs` later, in order, with backpressure. An end is passed
+ * on after the data before it; a close without an end (a reset, an error) destroys `to` as well.
+ * (The embedded Cosmos server closes a connection right after its response: passing the close on
+ * at once would cut the delayed response.)
+ */
 function pipeDelayed(from: net.Socket, to: net.Socket, delayMs: number, tap: (chunk: Buffer) => void): void {
+  const later = (action: () => void) => {
+    if (delayMs <= 0) action();
+    else setTimeout(action, delayMs);
+  };
   let held = 0;
+  let ended = false;
   from.on("data", (chunk: Buffer) => {
     tap(chunk);
     if (delayMs <= 0) {
@@ -262,16 +290,18 @@ function pipeDelayed(from: net.Socket, to: net.Socket, delayMs: number, tap: (ch
     if (held > DELAY_BUFFER_HIGH) from.pause();
     setTimeout(() => {
       held -= chunk.length;
-      if (!to.destroyed) to.write(chunk);
+      if (!to.destroyed && to.writable) to.write(chunk);
       if (from.isPaused() && held <= DELAY_BUFFER_HIGH / 2) from.resume();
     }, delayMs);
   });
   from.on("end", () => {
-    if (delayMs <= 0) to.end();
-    else
-      setTimeout(() => {
-        to.end();
-      }, delayMs);
+    ended = true;
+    later(() => to.end());
+  });
+  // The close that follows an error or a reset; after a clean end the other side closes by itself.
+  from.on("error", () => undefined);
+  from.on("close", () => {
+    if (!ended) later(() => to.destroy());
   });
 }
 
@@ -280,7 +310,10 @@ function pipeDelayed(from: net.Socket, to: net.Socket, delayMs: number, tap: (ch
 
 export type EmulatorMode = "child" | "in-process";
 export type CountedService = "cosmos" | "blob" | "queue";
-export type StoreCounts = Record<CountedService, ProxyCounts>;
+export type StoreCounts = Record<CountedService, ProxyCounts> & {
+  /** CPU time (user + system) the emulator process spent since the last reset; only with `--emulators child`. */
+  emulatorCpuMs?: number;
+};
 
 interface HostEndpoints {
   /** The emulators' own ports: for seeding, which is not measured and must not be delayed. */
@@ -337,6 +370,12 @@ const snapshotAll = (proxies: Record<CountedService, CountingProxy>): StoreCount
   queue: proxies.queue.snapshot(),
 });
 
+/** CPU time (user + system, ms) this process spent since `since`. */
+export function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return Math.round((used.user + used.system) / 1000);
+}
+
 /** Starts the emulators and their proxies, in this process or in a child process. */
 export async function startEmulatorHost(options: { mode: EmulatorMode; rttMs: number; childEntry: string }): Promise<EmulatorHost> {
   assertCosmosQueryPatch();
@@ -381,6 +420,7 @@ export async function serveEmulatorsInChild(rttMs: number): Promise<void> {
     process.disconnect();
     return;
   }
+  let cpuSince = process.cpuUsage();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= services.stop().finally(() => {
@@ -388,13 +428,15 @@ export async function serveEmulatorsInChild(rttMs: number): Promise<void> {
     });
     return stopping;
   };
-  process.on("message", (raw: ToChild) => {
+  process.on("message", (message) => {
+    const raw = message as ToChild;
     switch (raw.type) {
       case "counts":
-        send({ type: "counts", id: raw.id, counts: snapshotAll(services.proxies) });
+        send({ type: "counts", id: raw.id, counts: { ...snapshotAll(services.proxies), emulatorCpuMs: cpuMsSince(cpuSince) } });
         break;
       case "reset":
         for (const proxy of Object.values(services.proxies)) proxy.reset();
+        cpuSince = process.cpuUsage();
         send({ type: "done", id: raw.id });
         break;
       case "stop":
@@ -425,7 +467,8 @@ async function startChildHost(entry: string, rttMs: number): Promise<EmulatorHos
     void exitedPromise.then(() => {
       reject(new Error("The emulator process exited before it was ready"));
     });
-    child.on("message", (message: FromChild) => {
+    child.on("message", (raw) => {
+      const message = raw as FromChild;
       if (message.type === "ready") resolve(message.endpoints);
       else if (message.type === "failed") reject(new Error(`The emulator process failed: ${message.message}`));
       else waiting.get(message.id)?.(message);
@@ -495,6 +538,7 @@ export async function openNamespace(host: EmulatorHost, label: string, overrides
     PRIVACY_WORK_QUEUE: `w${ns}`,
     PRIVACY_ASSETS_CONTAINER: `a${ns}`,
     PRIVACY_SUBJECT_KEY_SECRET: BENCH_SUBJECT_KEY_SECRET,
+    PRIVACY_CERTIFICATE_KEY: "bench-certificate-key-0123456789abcdef0123",
     ...overrides,
   };
   const settings = parseSettings(withSettingDefaults(base, parseSettings(base)));
@@ -566,14 +610,22 @@ export const toMB = (bytes: number): number => Math.round((bytes / MB) * 10) / 1
 // ---------------------------------------------------------------------------------------------
 // Logging and concurrency helpers
 
-/** A logger that keeps the engine's log lines (for a failure report) without printing them. */
-export function quietLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const keep = (level: string) => (message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>) => {
-    lines.push(`[${level}] ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`);
-    if (lines.length > 200) lines.shift();
+type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** A logger that keeps the engine's last log entries (for figures and failure reports) without printing them. */
+export function quietLogger(): Logger & { entries: { level: string; message: string; fields: LogFields }[]; tail(n: number): string } {
+  const entries: { level: string; message: string; fields: LogFields }[] = [];
+  const keep = (level: string) => (message: string, fields: LogFields = {}) => {
+    entries.push({ level, message, fields });
+    if (entries.length > 500) entries.shift();
   };
-  return { lines, info: keep("info"), warn: keep("warn"), error: keep("error") };
+  return {
+    entries,
+    tail: (n) => entries.slice(-n).map((e) => `[${e.level}] ${e.message} ${JSON.stringify(e.fields)}`).join("\n"),
+    info: keep("info"),
+    warn: keep("warn"),
+    error: keep("error"),
+  };
 }
 
 /** Runs `task` over `count` indices with at most `concurrency` in flight. */

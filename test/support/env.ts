@@ -31,6 +31,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     PRIVACY_WORK_QUEUE: `w${ns}`,
     PRIVACY_ASSETS_CONTAINER: `a${ns}`,
     PRIVACY_SUBJECT_KEY_SECRET: TEST_SUBJECT_KEY_SECRET,
+    PRIVACY_CERTIFICATE_KEY: "test-certificate-key-0123456789abcdef0123",
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ const base = {
   COSMOS_KEY: "k",
   AzureWebJobsStorage: "UseDevelopmentStorage=true",
   PRIVACY_SUBJECT_KEY_SECRET: "s".repeat(40),
+  PRIVACY_CERTIFICATE_KEY: "c".repeat(40),
 };
 const settings = (extra: Record<string, string> = {}) =>
   parseSettings({

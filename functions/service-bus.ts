@@ -1,0 +1,54 @@
+import type { InvocationContext, Timer } from "@azure/functions";
+import { receiveErasureMessage } from "../src/engine/erasure-intake.js";
+import { dispatchOutbox } from "../src/engine/outbox-dispatch.js";
+import type { ServiceBusQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
+import { contextLogger } from "../src/http/endpoint.js";
+import { runtime } from "../src/runtime.js";
+import { eventsSender } from "../src/stores/service-bus.js";
+
+/** Service Bus: the erasure intake queue, and the timer that drains the outbox to the events topic. */
+
+/**
+ * The body as the use case reads it. The host hands over parsed JSON for a JSON body; a body that
+ * arrives as text or bytes (a sender that set no content type) is parsed here the same way.
+ */
+export function messageBody(message: unknown): unknown {
+  const text = message instanceof Uint8Array ? Buffer.from(message).toString("utf8") : message;
+  if (typeof text !== "string") return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * One erasure message. Returning completes it (a request opened, or found already opened, or the
+ * message rejected and audited); throwing abandons it, so the broker redelivers it and, after its
+ * max delivery count, dead-letters it.
+ */
+export async function erasureIntakeHandler(message: unknown, context: InvocationContext): Promise<void> {
+  const metadata = context.triggerMetadata ?? {};
+  await receiveErasureMessage(
+    runtime(),
+    messageBody(message),
+    { messageId: metadata.messageId, deliveryCount: metadata.deliveryCount },
+    contextLogger(context),
+  );
+}
+
+export async function outboxDispatchHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+  const rt = runtime();
+  await dispatchOutbox(rt, eventsSender(rt.settings), contextLogger(context));
+}
+
+export const serviceBusFunctions: readonly (ServiceBusQueueFunctionDefinition | TimerFunctionDefinition)[] = [
+  {
+    kind: "serviceBusQueue",
+    name: "erasure-intake",
+    queueName: "%PRIVACY_SERVICE_BUS_QUEUE%",
+    connection: "ServiceBusConnection",
+    handler: erasureIntakeHandler,
+  },
+  { kind: "timer", name: "outbox-dispatch", schedule: "%PRIVACY_OUTBOX_SCHEDULE%", handler: outboxDispatchHandler },
+];

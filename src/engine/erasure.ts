@@ -1,0 +1,269 @@
+import { createHash } from "node:crypto";
+import { hashedId, signCertificate, type Certificate } from "../domain/certificate.js";
+import type { DataMap } from "../domain/data-map.js";
+import { batches, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
+import { toEngineError } from "../domain/errors.js";
+import { IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.js";
+import { completeErasure, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { subjectKey } from "../domain/subject-key.js";
+import type { Runtime } from "../runtime.js";
+import { ENGINE_VERSION } from "../version.js";
+import { mutate } from "./commit.js";
+import { discover, rowMatches, type DiscoveryPorts } from "./discovery.js";
+import type { Logger, ManifestEntry } from "./ports.js";
+
+/**
+ * The erasure executor: discovery → plan (pure, per page) → execution page by page with a
+ * checkpoint in the job document after each → verification (a second discovery from every key
+ * finds nothing but what was kept) → signed certificate. Every step may run twice: deleting a
+ * missing item is done, anonymising is idempotent, a CSV rewrite removes only the subject's rows.
+ * A slice of pages runs per work message; the rest continues in a new message.
+ */
+export interface PlaceTally {
+  deleted: number;
+  anonymised: number;
+  kept: number;
+  /** Page digests (SHA-256 of the page's sorted hashed ids), in manifest order. */
+  digests: string[];
+  hashedIds: string[];
+  keptIds: string[];
+}
+
+export interface ErasureJob {
+  readonly id: string;
+  readonly orgId: string;
+  readonly step: "discovery" | "erase" | "verify" | "certify" | "done";
+  readonly startedAt: string;
+  /** The subject's keys from discovery; dropped when the job is done. */
+  readonly keys: Record<string, string[]>;
+  /** Keyed hashes of the subject's identifiers, for legal holds. */
+  readonly subjectKeys: string[];
+  readonly pages: number;
+  readonly nextPage: number;
+  readonly places: Record<string, PlaceTally>;
+  readonly exceptions: Record<string, { count: number; reason: string }>;
+  readonly verification?: { remaining: number; checkedAt: string };
+}
+
+const HASHED_IDS_LIMIT = 1000;
+
+export async function runErasure(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
+  const started = await mutate(rt, requestId, (c) => (c.value.status === "queued" ? startWork(c.value, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
+  const request = started.value;
+  if (request.status !== "in-progress") return;
+  let step: string = "discovery";
+  try {
+    let job = (await rt.jobs.get(requestId)) ?? (await rt.jobs.create(newJob(request, rt.now()))) ?? (await rt.jobs.get(requestId));
+    if (job === undefined) throw new Error("erasure job could not be read or created");
+    const ports: DiscoveryPorts = { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve };
+    const org = await rt.orgs.get(request.orgId);
+    const options = { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(org?.defaultCountry === undefined ? {} : { defaultCountry: org.defaultCountry }) };
+
+    if (job.value.step === "discovery") {
+      let seq = 0;
+      const result = await discover(rt.dataMap, request.orgId, request.subject, ports, options, (entry) => rt.manifests.write(requestId, seq++, entry));
+      await rt.manifests.truncate(requestId, seq);
+      const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind as IdentifierKind, value)));
+      job = await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages: seq, nextPage: 0 }, job.etag);
+      const now = rt.now();
+      await mutate(rt, requestId, (c) =>
+        recordDiscovery(c.value, { items: result.items, blobs: result.blobs, csvRows: result.csvRows, keys: Object.fromEntries(Object.entries(result.keys).map(([k, v]) => [k, v.length])), completedAt: now.toISOString() }, executor, now),
+      log);
+    }
+
+    if (job.value.step === "erase") {
+      step = "erase";
+      const holds = await rt.legalHolds.forOrg(request.orgId);
+      const sliceEnds = Date.now() + rt.settings.PRIVACY_ERASURE_SLICE_MS;
+      let seq = 0;
+      for await (const entry of rt.manifests.list(requestId)) {
+        if (seq < job.value.nextPage) {
+          seq += 1;
+          continue;
+        }
+        if (Date.now() > sliceEnds) {
+          // Time is up for this message: the rest continues in a new one, from the checkpoint.
+          await rt.work.enqueue({ requestId });
+          log.info("erasure continues in a new message", { requestId, nextPage: seq });
+          return;
+        }
+        const outcome = await erasePage(rt, rt.dataMap, request, job.value, entry, holds, options.defaultCountry);
+        job = await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1), job.etag);
+        seq += 1;
+      }
+      job = await rt.jobs.replace({ ...job.value, step: "verify" }, job.etag);
+    }
+
+    if (job.value.step === "verify") {
+      step = "verify";
+      const kept = new Set(Object.values(job.value.places).flatMap((p) => p.keptIds));
+      let remaining = 0;
+      await discover(rt.dataMap, request.orgId, job.value.keys, ports, options, (entry) => {
+        remaining += (entry.ids ?? []).filter((id) => !kept.has(id)).length + (entry.blobs ?? []).filter((b) => !kept.has(b)).length + (entry.rows?.rows.length ?? 0);
+        return Promise.resolve();
+      });
+      job = await rt.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: rt.now().toISOString() } }, job.etag);
+    }
+
+    if (job.value.step === "certify") {
+      step = "certify";
+      const certificate = buildCertificate(rt, request, job.value);
+      await mutate(rt, requestId, (c) => (c.value.status === "in-progress" ? completeErasure(c.value, certificate, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
+      // The job is done; the subject's keys go with it.
+      await rt.jobs.replace({ ...job.value, step: "done", keys: {} }, job.etag);
+      log.info("erasure certified", { requestId, subjectKey: request.subjectKey, outcome: certificate.outcome, remaining: certificate.verification.remaining });
+    }
+  } catch (thrown) {
+    const error = toEngineError(thrown);
+    // Someone else moved the job on (a duplicate message): their run finishes it.
+    if (error.reason === "stale") {
+      log.info("erasure job advanced elsewhere", { requestId, step });
+      return;
+    }
+    log.warn("erasure step failed", { requestId, step, attempt: context.attempt, error: error.code });
+    if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
+      const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
+      await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+    }
+    throw error;
+  }
+}
+
+const executor = "erasure-executor";
+
+function newJob(request: PrivacyRequestRecord, now: Date): ErasureJob {
+  return { id: request.id, orgId: request.orgId, step: "discovery", startedAt: now.toISOString(), keys: {}, subjectKeys: [], pages: 0, nextPage: 0, places: {}, exceptions: {} };
+}
+
+interface PageOutcome {
+  deleted: number;
+  anonymised: number;
+  kept: { id: string; reason: string }[];
+  handled: string[];
+}
+
+/** Runs one manifest page: the pure plan, then its batches with bounded concurrency. */
+async function erasePage(
+  rt: Runtime,
+  map: DataMap,
+  request: PrivacyRequestRecord,
+  job: ErasureJob,
+  entry: ManifestEntry,
+  holds: readonly LegalHold[],
+  defaultCountry: string | undefined,
+): Promise<PageOutcome> {
+  const now = rt.now();
+  const subjectKeys = new Set(job.subjectKeys);
+  const limit = rt.settings.PRIVACY_ERASURE_CONCURRENCY;
+  if (entry.source === "container") {
+    const mapping = map.containers.find((m) => m.name === entry.name);
+    if (mapping === undefined) throw new Error(`manifest names an unmapped container ${entry.name}`);
+    const ids = entry.ids ?? [];
+    const plan = planItems(mapping, ids, holds, subjectKeys, now);
+    const target = { database: rt.resolve.database(mapping.database), container: mapping.container };
+    const deletes = await bounded(batches(plan.delete, 100), limit, (batch) => rt.itemEraser.deleteBatch(target, request.orgId, batch));
+    await bounded(plan.anonymise, limit, (item) => rt.itemEraser.patch(target, request.orgId, item.id, item.operations));
+    return {
+      // Already gone counts as deleted: a repeated page finds what its first run removed.
+      deleted: deletes.reduce((n, r) => n + r.deleted + r.missing, 0),
+      anonymised: plan.anonymise.length,
+      kept: [...plan.keep],
+      handled: [...ids],
+    };
+  }
+  const layout = map.blobs.find((b) => b.name === entry.name);
+  if (layout === undefined) throw new Error(`manifest names an unmapped blob layout ${entry.name}`);
+  const container = rt.resolve.container(layout.container);
+  if (entry.source === "blobs") {
+    const names = entry.blobs ?? [];
+    const plan = planBlobs(layout, names, holds, subjectKeys, now);
+    const results = await bounded(batches(plan.delete, 256), limit, (batch) => rt.blobEraser.deleteBatch(container, batch));
+    return { deleted: results.reduce((n, r) => n + r.deleted + r.missing, 0), anonymised: 0, kept: [...plan.keep], handled: [...names] };
+  }
+  // CSV rows: the file is rewritten without the subject's rows, matched again by their identifiers
+  // (not by row number, which a first run would have shifted).
+  const blob = entry.rows?.blob;
+  if (blob === undefined || layout.content.type !== "csv-rows") return { deleted: 0, anonymised: 0, kept: [], handled: [] };
+  const plan = planBlobs(layout, [blob], holds, subjectKeys, now);
+  if (plan.keep.length > 0) return { deleted: 0, anonymised: 0, kept: [...plan.keep], handled: [blob] };
+  const keys = new Map(Object.entries(job.keys).map(([k, v]) => [k, new Set(v)]));
+  const columns = layout.content.columns;
+  const { removed } = await rt.blobEraser.rewriteCsv(container, blob, (row) => rowMatches(row, columns, keys, defaultCountry));
+  void removed;
+  return { deleted: entry.rows?.rows.length ?? 0, anonymised: 0, kept: [], handled: (entry.rows?.rows ?? []).map((r) => `${blob}#${r}`) };
+}
+
+/** Runs `work` over items with at most `limit` in flight. */
+async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: number): ErasureJob {
+  const current = job.places[place] ?? { deleted: 0, anonymised: 0, kept: 0, digests: [], hashedIds: [], keptIds: [] };
+  const hashed = outcome.handled.map((id) => createHash("sha256").update(`${place}\u0000${id}`).digest("hex"));
+  const digest = createHash("sha256").update([...hashed].sort().join("")).digest("hex");
+  const exceptions = { ...job.exceptions };
+  for (const kept of outcome.kept) {
+    const key = `${place}\u0000${kept.reason}`;
+    exceptions[key] = { count: (exceptions[key]?.count ?? 0) + 1, reason: kept.reason };
+  }
+  return {
+    ...job,
+    nextPage,
+    exceptions,
+    places: {
+      ...job.places,
+      [place]: {
+        deleted: current.deleted + outcome.deleted,
+        anonymised: current.anonymised + outcome.anonymised,
+        kept: current.kept + outcome.kept.length,
+        digests: [...current.digests, digest],
+        hashedIds: current.hashedIds.length >= HASHED_IDS_LIMIT ? current.hashedIds : [...current.hashedIds, ...outcome.handled].slice(0, HASHED_IDS_LIMIT),
+        keptIds: [...current.keptIds, ...outcome.kept.map((k) => k.id)],
+      },
+    },
+  };
+}
+
+function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: ErasureJob): Certificate {
+  const key = rt.settings.PRIVACY_CERTIFICATE_KEY;
+  const places = Object.fromEntries(
+    Object.entries(job.places).map(([place, t]) => [
+      place,
+      {
+        deleted: t.deleted,
+        anonymised: t.anonymised,
+        kept: t.kept,
+        idsDigest: createHash("sha256").update(t.digests.join("")).digest("hex"),
+        ...(t.hashedIds.length <= HASHED_IDS_LIMIT ? { hashedIds: t.hashedIds.map((id) => hashedId(key, place, id)).sort() } : {}),
+      },
+    ]),
+  );
+  const exceptions = Object.entries(job.exceptions).map(([k, e]) => ({ place: k.split("\u0000")[0] ?? "", count: e.count, reason: e.reason }));
+  const remaining = job.verification?.remaining ?? 0;
+  const partial = remaining > 0 || exceptions.length > 0;
+  if (remaining > 0) exceptions.push({ place: "verification", count: remaining, reason: "still found after erasure" });
+  return signCertificate(key, {
+    version: 1,
+    requestId: request.id,
+    orgId: request.orgId,
+    subjectKey: request.subjectKey,
+    reason: request.type === "child-data" ? "child-data" : "erasure",
+    outcome: partial ? "partially-erased" : "erased",
+    places,
+    exceptions,
+    verification: { remaining, checkedAt: job.verification?.checkedAt ?? rt.now().toISOString() },
+    startedAt: job.startedAt,
+    finishedAt: rt.now().toISOString(),
+    engineVersion: ENGINE_VERSION,
+  });
+}

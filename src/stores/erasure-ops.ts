@@ -1,0 +1,187 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { PassThrough } from "node:stream";
+import type { CosmosClient, OperationInput, PatchOperation } from "@azure/cosmos";
+import type { BlobServiceClient } from "@azure/storage-blob";
+import { parse } from "csv-parse";
+import { EngineError } from "../domain/errors.js";
+import type { BlobEraser, ItemEraser, Page } from "../engine/ports.js";
+import { mapBlobError } from "./blob-packages.js";
+import { fetchPage } from "./cosmos-client.js";
+import { cosmosStatus, mapCosmosError } from "./cosmos-errors.js";
+
+type Target = { readonly database: string; readonly container: string };
+
+const MAX_THROTTLE_RETRIES = 8;
+
+/** Backoff for throttled operations: the server's retry-after when given, else exponential with jitter. */
+function backoffMs(attempt: number, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined && retryAfterMs > 0) return Math.min(retryAfterMs, 30_000);
+  return Math.min(100 * 2 ** attempt, 5_000) * (0.5 + Math.random() / 2);
+}
+
+/** Cosmos item deletes (bulk, ≤ 100 operations a request) and anonymisation (patch). */
+export class CosmosItemEraser implements ItemEraser {
+  constructor(private readonly cosmos: CosmosClient) {}
+
+  private container(target: Target) {
+    return this.cosmos.database(target.database).container(target.container);
+  }
+
+  async deleteBatch(target: Target, orgId: string, ids: readonly string[]): Promise<{ deleted: number; missing: number }> {
+    if (ids.length > 100) throw new EngineError("internal", "a delete batch holds at most 100 operations");
+    let pending = [...ids];
+    let deleted = 0;
+    let missing = 0;
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      const operations: OperationInput[] = pending.map((id) => ({ operationType: "Delete", id, partitionKey: orgId }));
+      let results;
+      try {
+        // items.bulk: one request for ≤ 100 operations, no pause (executeBulkOperations sleeps 1 s
+        // whenever its last batch is partial; see ../shared/emulators.md).
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- the replacement pauses a full second per partial batch
+        results = await this.container(target).items.bulk(operations, { continueOnError: true });
+      } catch (error) {
+        throw mapCosmosError(error, `${target.container} delete`);
+      }
+      const retry: string[] = [];
+      results.forEach((result, index) => {
+        const id = pending[index];
+        if (id === undefined) return;
+        if (result.statusCode === 204 || result.statusCode === 200) deleted += 1;
+        else if (result.statusCode === 404) missing += 1;
+        else if (result.statusCode === 429 || result.statusCode === 503 || result.statusCode === 408) {
+          retry.push(id);
+        } else throw new EngineError("internal", `${target.container} delete answered ${result.statusCode}`);
+      });
+      if (retry.length > 0 && attempt >= MAX_THROTTLE_RETRIES) throw new EngineError("unavailable", `${target.container} delete stays throttled`);
+      // Per-operation throttling carries no retry-after here: back off exponentially.
+      if (retry.length > 0) await sleep(backoffMs(attempt));
+      pending = retry;
+    }
+    return { deleted, missing };
+  }
+
+  async patch(target: Target, orgId: string, id: string, operations: readonly { op: "set"; path: string; value: string | null }[]): Promise<"patched" | "missing"> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.container(target).item(id, orgId).patch(operations.map((o): PatchOperation => ({ op: "set", path: o.path, value: o.value })));
+        return "patched";
+      } catch (error) {
+        const status = cosmosStatus(error);
+        if (status === 404) return "missing";
+        // The SDK retries 429 itself; a few more tries cover 503 and a persistent throttle.
+        if ((status === 429 || status === 503) && attempt < MAX_THROTTLE_RETRIES) {
+          await sleep(backoffMs(attempt, (error as { retryAfterInMs?: number }).retryAfterInMs));
+          continue;
+        }
+        throw mapCosmosError(error, `${target.container} anonymise`);
+      }
+    }
+  }
+
+  async idsPage(target: Target, orgId: string, page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>> {
+    try {
+      const result = await fetchPage<string>(
+        this.container(target),
+        { query: "SELECT VALUE c.id FROM c WHERE c.orgId = @orgId", parameters: [{ name: "@orgId", value: orgId }] },
+        { maxItemCount: page.limit, partitionKey: orgId, ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }) },
+      );
+      return { items: result.resources, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) };
+    } catch (error) {
+      throw mapCosmosError(error, `${target.container} listing`);
+    }
+  }
+
+  async deletePartition(target: Target, orgId: string): Promise<void> {
+    try {
+      await this.container(target).deleteAllItemsForPartitionKey(orgId);
+    } catch (error) {
+      throw mapCosmosError(error, `${target.container} partition delete`);
+    }
+  }
+}
+
+/** Blob deletes through Blob batch (≤ 256 a request, snapshots included) and CSV rewrites under ETag. */
+export class AzureBlobEraser implements BlobEraser {
+  constructor(private readonly service: BlobServiceClient) {}
+
+  async deleteBatch(container: string, names: readonly string[]): Promise<{ deleted: number; missing: number }> {
+    if (names.length > 256) throw new EngineError("internal", "a blob batch holds at most 256 deletes");
+    if (names.length === 0) return { deleted: 0, missing: 0 };
+    const client = this.service.getContainerClient(container);
+    let response;
+    try {
+      response = await this.service.getBlobBatchClient().deleteBlobs(
+        names.map((name) => client.getBlobClient(name)),
+        { deleteSnapshots: "include" },
+      );
+    } catch (error) {
+      throw mapBlobError(error, "blob batch delete");
+    }
+    let deleted = 0;
+    let missing = 0;
+    for (const sub of response.subResponses) {
+      if (sub.status >= 200 && sub.status < 300) deleted += 1;
+      else if (sub.status === 404) missing += 1;
+      else if (sub.status === 429 || sub.status >= 500) throw new EngineError("unavailable", `blob batch delete: ${sub.status}`);
+      else throw new EngineError("internal", `blob batch delete answered ${sub.status} (${sub.errorCode ?? "no code"})`);
+    }
+    return { deleted, missing };
+  }
+
+  async rewriteCsv(container: string, name: string, remove: (row: Readonly<Record<string, string | undefined>>) => boolean): Promise<{ removed: number }> {
+    const blob = this.service.getContainerClient(container).getBlockBlobClient(name);
+    try {
+      const download = await blob.download();
+      const etag = download.etag;
+      const source = download.readableStreamBody;
+      if (source === undefined || etag === undefined) throw new EngineError("internal", "blob download returned no stream or ETag");
+      let endsWithNewline = false;
+      source.on("data", (chunk: Buffer) => {
+        if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === 0x0a;
+      });
+      const output = new PassThrough();
+      let removed = 0;
+      const filtering = (async () => {
+        // Records as arrays with their raw text: kept rows go out byte for byte.
+        const parser = source.pipe(parse({ raw: true, bom: false, relax_column_count: true, skip_empty_lines: false }));
+        let header: string[] | undefined;
+        let first = true;
+        for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+          if (header === undefined) {
+            header = record.map((h) => h.replace(/^\uFEFF/, "").trim());
+          } else {
+            const row = Object.fromEntries(header.map((h, i) => [h, record[i]?.trim()]));
+            if (remove(row)) {
+              removed += 1;
+              continue;
+            }
+          }
+          if (!output.write(`${first ? "" : "\n"}${raw}`)) await new Promise((resolve) => output.once("drain", resolve));
+          first = false;
+        }
+        output.end(endsWithNewline ? "\n" : "");
+      })().catch((error: unknown) => output.destroy(error instanceof Error ? error : new Error(String(error))));
+      // The rewrite only lands if nobody changed the file since it was read.
+      await blob.uploadStream(output, 4 * 1024 * 1024, 2, {
+        conditions: { ifMatch: etag },
+        blobHTTPHeaders: { blobContentType: download.contentType ?? "text/csv" },
+        ...(download.metadata === undefined ? {} : { metadata: download.metadata }),
+      });
+      await filtering;
+      // Snapshots are read-only copies that still hold the removed rows: they go.
+      try {
+        await blob.delete({ deleteSnapshots: "only" });
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status !== 404 && status !== 400) throw error;
+      }
+      return { removed };
+    } catch (error) {
+      if (error instanceof EngineError) throw error;
+      const mapped = mapBlobError(error, "CSV rewrite");
+      if (mapped.code === "not-found") return { removed: 0 };
+      throw mapped;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import { DefaultAzureCredential } from "@azure/identity";
+import { isServiceBusError, ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import type { Settings } from "../config/settings.js";
+import { EngineError } from "../domain/errors.js";
+import { ErasureMessageV1, MessageId } from "../engine/erasure-intake.js";
+
+/**
+ * The Service Bus adapter: the client and the events topic's sender, built from the same app
+ * settings the trigger's `connection` reads (`ServiceBusConnection`, or
+ * `ServiceBusConnection__fullyQualifiedNamespace` with the app's Entra identity), and the typed
+ * producer other services use to ask for an erasure.
+ */
+export type ServiceBusSettings = Pick<Settings, "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "PRIVACY_EVENTS_TOPIC">;
+
+/** Whether any Service Bus is configured; without one, events stay in the outbox. */
+export function serviceBusConfigured(settings: ServiceBusSettings): boolean {
+  return settings.ServiceBusConnection !== undefined || settings.ServiceBusConnection__fullyQualifiedNamespace !== undefined;
+}
+
+/** A client from a connection string, else from the namespace with DefaultAzureCredential; undefined when neither is set. */
+export function createServiceBusClient(settings: ServiceBusSettings): ServiceBusClient | undefined {
+  if (settings.ServiceBusConnection !== undefined) return new ServiceBusClient(settings.ServiceBusConnection);
+  const namespace = settings.ServiceBusConnection__fullyQualifiedNamespace;
+  if (namespace !== undefined) return new ServiceBusClient(namespace, new DefaultAzureCredential());
+  return undefined;
+}
+
+let cached: { readonly key: string; readonly client: ServiceBusClient; readonly sender: ServiceBusSender } | undefined;
+
+/**
+ * The events topic's sender, created on first use and kept for the process (the SDK connects
+ * lazily and reconnects by itself). Undefined when no Service Bus is configured.
+ */
+export function eventsSender(settings: ServiceBusSettings): ServiceBusSender | undefined {
+  const key = JSON.stringify([settings.ServiceBusConnection, settings.ServiceBusConnection__fullyQualifiedNamespace, settings.PRIVACY_EVENTS_TOPIC]);
+  if (cached?.key === key) return cached.sender;
+  const previous = cached;
+  cached = undefined;
+  // Settings changed (tests): the old client is let go in the background.
+  if (previous !== undefined) void previous.client.close().catch(() => undefined);
+  const client = createServiceBusClient(settings);
+  if (client === undefined) return undefined;
+  cached = { key, client, sender: client.createSender(settings.PRIVACY_EVENTS_TOPIC) };
+  return cached.sender;
+}
+
+/** Closes the cached client (shutdown, tests). */
+export async function closeServiceBus(): Promise<void> {
+  const current = cached;
+  cached = undefined;
+  await current?.client.close();
+}
+
+/**
+ * Sends one erasure request to the intake queue (a sender for `erasure-requests`). Validates the
+ * message first: an invalid one throws a validation EngineError naming the fields and nothing is
+ * sent. The message id (given, or a fresh UUID) is the idempotency key: sending again with the
+ * same id never opens a second request. Returns the message id.
+ */
+export async function enqueueErasure(
+  sender: Pick<ServiceBusSender, "sendMessages">,
+  message: ErasureMessageV1,
+  options: { messageId?: string } = {},
+): Promise<string> {
+  const parsed = ErasureMessageV1.safeParse(message);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => ({ path: issue.path.length === 0 ? "body" : issue.path.map(String).join("."), message: issue.message }));
+    throw new EngineError("validation", `The erasure message is not valid: ${fields.map((f) => `${f.path} ${f.message}`).join("; ")}`, {
+      reason: "invalid-erasure-message",
+      fields,
+    });
+  }
+  const messageId = options.messageId ?? randomUUID();
+  if (!MessageId.safeParse(messageId).success) {
+    throw new EngineError("validation", "The message id must be 1 to 128 characters", {
+      reason: "invalid-message-id",
+      fields: [{ path: "messageId", message: "must be 1 to 128 characters" }],
+    });
+  }
+  try {
+    await sender.sendMessages({ body: parsed.data, messageId, contentType: "application/json", subject: parsed.data.kind });
+  } catch (error) {
+    throw mapServiceBusError(error, "erasure queue");
+  }
+  return messageId;
+}
+
+/** Maps a Service Bus SDK error to the engine's error family; only this adapter knows them. */
+export function mapServiceBusError(error: unknown, what: string): EngineError {
+  if (error instanceof EngineError) return error;
+  if (isServiceBusError(error)) {
+    switch (error.code) {
+      case "MessageSizeExceeded":
+        return new EngineError("validation", `${what}: the message is too large`, { reason: "message-too-large", cause: error });
+      case "MessagingEntityNotFound":
+      case "UnauthorizedAccess":
+        // Configuration, not weather: retrying will not help until someone fixes it.
+        return new EngineError("internal", `${what}: ${error.code}`, { reason: "service-bus-configuration", cause: error });
+      default:
+        return new EngineError("unavailable", `${what}: Service Bus is not answering (${error.code})`, { reason: "service-bus-unavailable", cause: error });
+    }
+  }
+  return new EngineError("unavailable", `${what}: Service Bus is not answering`, { reason: "service-bus-unavailable", cause: error });
+}

@@ -1,0 +1,129 @@
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { workQueueHandler } from "../../functions/background.js";
+import { certificateHandler, getRequestHandler, submitRequestHandler, verifyCertificateHandler } from "../../functions/requests.js";
+import { verifyCertificate, type Certificate } from "../../src/domain/certificate.js";
+import { normalizeSubject } from "../../src/domain/identifiers.js";
+import { REDACTED } from "../../src/domain/erasure.js";
+import { discover } from "../../src/engine/discovery.js";
+import { buildDataset, HARD_CASES, seedPlatform, type Dataset } from "../../src/local/seed.js";
+import { resetRuntime, type Runtime } from "../../src/runtime.js";
+import { expectedDiscovery } from "../support/discovery-oracle.js";
+import { call, invocationContext, setupEngine } from "../support/engine.js";
+import { snapshotKey, snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
+
+interface View {
+  id: string;
+  status: string;
+  resolution?: { reason?: string; detail?: string };
+  certificate?: Certificate;
+}
+
+let rt: Runtime;
+let dataset: Dataset;
+const countryOf = (orgId: string) => dataset.items.organizations.find((o) => o.id === orgId)?.settings.defaultCountry;
+
+beforeAll(async () => {
+  rt = await setupEngine();
+  dataset = buildDataset();
+  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER });
+});
+afterAll(() => {
+  resetRuntime();
+});
+
+async function erase(orgId: string, subject: Record<string, string>, type = "erasure"): Promise<View> {
+  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type, orgId, subject, verification: { method: "attested", by: "desk" } } });
+  expect(opened.status).toBe(201);
+  const id = (opened.body as View).id;
+  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
+  return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+}
+
+async function rediscover(orgId: string, subject: Record<string, string>): Promise<string[]> {
+  const found: string[] = [];
+  await discover(rt.dataMap, orgId, normalizeSubject(subject, countryOf(orgId)), { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve }, { pageSize: 50, defaultCountry: countryOf(orgId) }, (e) => {
+    found.push(...(e.ids ?? []), ...(e.blobs ?? []), ...(e.rows === undefined ? [] : [`${e.rows.blob}#${e.rows.rows.join(",")}`]));
+    return Promise.resolve();
+  });
+  return found;
+}
+
+/** Everything not the subject's is byte-identical; the subject's items are gone or anonymised. */
+function compare(before: PlatformSnapshot, after: PlatformSnapshot, orgId: string, expected: ReturnType<typeof expectedDiscovery>) {
+  const containerOf: Record<string, string> = Object.fromEntries(rt.dataMap.containers.map((m) => [m.name, m.container]));
+  const subjectItems = new Set(Object.entries(expected.items).flatMap(([place, ids]) => ids.map((id) => snapshotKey(containerOf[place] ?? place, orgId, id))));
+  const subjectBlobs = new Set(Object.values(expected.blobs).flat());
+  const rewritten = new Set(Object.values(expected.csvRows).flat().map((r) => r.blob));
+  for (const [k, value] of before.items) {
+    if (subjectItems.has(k)) continue;
+    expect(after.items.get(k), k).toBe(value);
+  }
+  for (const [name, digest] of before.blobs) {
+    const base = name.split("@")[0] ?? name;
+    if (subjectBlobs.has(base) || rewritten.has(base)) continue;
+    expect(after.blobs.get(name), name).toBe(digest);
+  }
+  for (const k of subjectItems) {
+    if (k.startsWith("orders/")) {
+      const order = JSON.parse(after.items.get(k) ?? "{}") as { customer?: Record<string, unknown>; amount?: unknown; contactId?: unknown };
+      const original = JSON.parse(before.items.get(k) ?? "{}") as { amount?: unknown };
+      expect(order.customer?.phone).toBe(REDACTED);
+      expect(order.contactId).toBe(REDACTED);
+      expect(order.amount).toEqual(original.amount);
+    } else if (!k.startsWith("organizations/") && !k.startsWith("knowledgeBaseDocuments/")) {
+      expect(after.items.has(k), k).toBe(false);
+    }
+  }
+  for (const name of subjectBlobs) expect([...after.blobs.keys()].some((b) => b.split("@")[0] === name), name).toBe(false);
+}
+
+describe("erasure", () => {
+  it("erases every trace of a subject and nothing else, with a verifying certificate", async () => {
+    const mila = HARD_CASES.duplicateContact;
+    const subject = { phone: mila.phone };
+    const expected = expectedDiscovery(rt.dataMap, dataset, mila.orgId, normalizeSubject(subject, "DE") as Record<string, string>, "DE");
+    const before = await snapshotPlatform(rt);
+    const view = await erase(mila.orgId, subject);
+    expect(view.status).toBe("completed");
+    const after = await snapshotPlatform(rt);
+    compare(before, after, mila.orgId, expected);
+
+    // The import CSV lost her rows, and only hers.
+    const importPath = HARD_CASES.importWithSubject.blobPath;
+    const original = dataset.blobs.find((b) => b.name === importPath)?.content.toString("utf8") ?? "";
+    const now = (await rt.clients.blobs.getContainerClient(rt.settings.PRIVACY_ASSETS_CONTAINER).getBlobClient(importPath).downloadToBuffer()).toString("utf8");
+    const beforeRows = parse<Record<string, string>>(original, { columns: true });
+    const afterRows = parse<Record<string, string>>(now, { columns: true });
+    expect(afterRows).toEqual(beforeRows.filter((r) => r.phone !== mila.phone && r.email !== mila.email));
+    expect(original.split("\r\n").filter((line) => now.includes(line)).length).toBe(original.split("\r\n").length - (beforeRows.length - afterRows.length));
+
+    // Discovery finds nothing left; the certificate verifies and names no one.
+    expect(await rediscover(mila.orgId, subject)).toEqual([]);
+    const fetched = await call(certificateHandler, { path: "/x", params: { id: view.id } });
+    expect(fetched.status).toBe(200);
+    const certificate = fetched.body as Certificate;
+    const checked = await call(verifyCertificateHandler, { path: "/api/certificates/verify", body: certificate, key: "auditor" });
+    expect(checked.body).toEqual({ valid: true });
+    const forged = await call(verifyCertificateHandler, { path: "/api/certificates/verify", body: { ...certificate, outcome: "erased", finishedAt: "2020-01-01T00:00:00Z" }, key: "auditor" });
+    expect(forged.body).toEqual({ valid: false });
+    expect(certificate.outcome).toBe("erased");
+    expect(certificate.verification.remaining).toBe(0);
+    expect(verifyCertificate(rt.settings.PRIVACY_CERTIFICATE_KEY, certificate)).toBe(true);
+    expect(verifyCertificate(rt.settings.PRIVACY_CERTIFICATE_KEY, { ...certificate, places: { ...certificate.places, contacts: { ...certificate.places.contacts, deleted: 0 } } as Certificate["places"] })).toBe(false);
+    expect(certificate.places.contacts?.deleted).toBe(2);
+    expect(certificate.places.orders?.anonymised).toBeGreaterThan(0);
+    const text = JSON.stringify(certificate);
+    for (const value of [mila.phone, mila.email, mila.name, ...mila.contactIds]) expect(text).not.toContain(value);
+  });
+
+  it("runs twice safely: a redelivered message changes nothing", async () => {
+    const jonas = HARD_CASES.crossOrgPhone.contacts[1];
+    const view = await erase(jonas.orgId, { contactId: jonas.contactId });
+    expect(view.status).toBe("completed");
+    const before = await snapshotPlatform(rt);
+    await workQueueHandler({ requestId: view.id }, invocationContext("work-queue", { dequeueCount: 2 }));
+    const after = await snapshotPlatform(rt);
+    expect(after).toEqual(before);
+  });
+});
