@@ -4,6 +4,7 @@ import { checkDeadlines } from "../src/engine/deadline-check.js";
 import { processWorkItem, type Executor } from "../src/engine/work.js";
 import { runExport } from "../src/engine/export.js";
 import { runErasure } from "../src/engine/erasure.js";
+import { runOrgOffboarding } from "../src/engine/offboarding.js";
 import { deleteExpiredPackages } from "../src/engine/package-expiry.js";
 import type { RequestType } from "../src/domain/request.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
@@ -23,6 +24,7 @@ export const executors: Partial<Record<RequestType, Executor>> = {
   portability: runExport,
   erasure: runErasure,
   "child-data": runErasure,
+  "org-offboarding": runOrgOffboarding,
 };
 
 /**

@@ -10,6 +10,8 @@ export const ACTIONS = [
   "request:reject",
   "request:cancel",
   "audit:read",
+  /** Legal holds and other registry entries. */
+  "registry:write",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 

@@ -15,6 +15,8 @@ export interface LegalHold {
   readonly reason: string;
   /** Last day of the hold (YYYY-MM-DD); absent = until lifted. */
   readonly until?: string;
+  readonly createdAt?: string;
+  readonly createdBy?: string;
 }
 
 export const REDACTED = "[erased]";

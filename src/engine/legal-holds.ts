@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { mayActOnOrg, type Caller } from "../domain/access.js";
+import { chainEntries } from "../domain/audit.js";
+import type { LegalHold } from "../domain/erasure.js";
+import { EngineError } from "../domain/errors.js";
+import { IDENTIFIER_KINDS, normalizeSubject } from "../domain/identifiers.js";
+import { OrgId, Subject } from "../domain/request.js";
+import { orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
+import type { Runtime } from "../runtime.js";
+import { actorOf, authorize } from "./requests.js";
+
+/**
+ * Legal holds in the org registry: what a hold covers (a subject, a category, or both) is kept
+ * by every erasure until the hold ends, and the certificate says so. A subject is recorded only
+ * by the keyed hashes of its identifiers. The reason is shown in certificates: no names in it.
+ */
+export const LegalHoldBody = z
+  .strictObject({
+    orgId: OrgId,
+    subject: Subject.optional(),
+    category: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).optional(),
+    reason: z.string().trim().min(3).max(200),
+    until: z.iso.date().optional(),
+  })
+  .refine((b) => b.subject !== undefined || b.category !== undefined, { message: "a hold covers a subject, a category, or both", path: ["subject"] });
+export type LegalHoldBody = z.infer<typeof LegalHoldBody>;
+
+export const LegalHoldsQuery = z.strictObject({ orgId: OrgId });
+
+const notFound = () => new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+
+export async function placeHold(rt: Runtime, caller: Caller, body: LegalHoldBody): Promise<LegalHold> {
+  authorize(caller, "registry:write");
+  if (!mayActOnOrg(caller, body.orgId)) throw notFound();
+  const org = await rt.orgs.get(body.orgId);
+  if (org === undefined) throw notFound();
+  if (body.category !== undefined && !rt.dataMap.categories.some((c) => c.id === body.category)) {
+    throw new EngineError("validation", `Unknown category ${body.category}`, { reason: "invalid-input", fields: [{ path: "category", message: "not a category of the data map" }] });
+  }
+  const subject = body.subject === undefined ? undefined : normalizeSubject(body.subject, org.defaultCountry);
+  const subjectKeys =
+    subject === undefined
+      ? undefined
+      : IDENTIFIER_KINDS.flatMap((kind) => {
+          const value = subject[kind];
+          return value === undefined ? [] : [subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, kind, value)];
+        });
+  const hold: LegalHold = {
+    id: randomUUID(),
+    orgId: body.orgId,
+    ...(subjectKeys === undefined ? {} : { subjectKeys }),
+    ...(body.category === undefined ? {} : { category: body.category }),
+    reason: body.reason,
+    ...(body.until === undefined ? {} : { until: body.until }),
+    createdAt: rt.now().toISOString(),
+    createdBy: caller.id,
+  };
+  await rt.legalHolds.put(hold);
+  await auditHold(rt, caller, hold, "legal-hold.placed");
+  return hold;
+}
+
+export async function listHolds(rt: Runtime, caller: Caller, orgId: string): Promise<LegalHold[]> {
+  authorize(caller, "request:read");
+  if (!mayActOnOrg(caller, orgId)) return [];
+  return rt.legalHolds.forOrg(orgId);
+}
+
+export async function liftHold(rt: Runtime, caller: Caller, orgId: string, id: string): Promise<void> {
+  authorize(caller, "registry:write");
+  if (!mayActOnOrg(caller, orgId)) throw notFound();
+  const hold = (await rt.legalHolds.forOrg(orgId)).find((h) => h.id === id);
+  if (hold === undefined || !(await rt.legalHolds.remove(orgId, id))) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
+  await auditHold(rt, caller, hold, "legal-hold.lifted");
+}
+
+/** A hold's audit trail: its own short chain, keyed by the hold (it belongs to no request). */
+async function auditHold(rt: Runtime, caller: Caller, hold: LegalHold, action: string): Promise<void> {
+  const scope = { requestId: `hold:${hold.id}`, orgId: hold.orgId, subjectKey: hold.subjectKeys?.[0] ?? orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, hold.orgId) };
+  const existing = await rt.audit.listForRequest(scope.requestId);
+  const last = existing.at(-1);
+  const { entries } = chainEntries(scope, last === undefined ? undefined : { seq: last.seq, hash: last.hash }, [
+    { at: rt.now().toISOString(), actor: actorOf(caller), action, details: { category: hold.category ?? null, until: hold.until ?? null, subjects: hold.subjectKeys?.length ?? 0, reasonDigest: sha256Hex(hold.reason).slice(0, 16) } },
+  ]);
+  await rt.audit.write(entries);
+}
