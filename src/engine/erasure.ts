@@ -3,8 +3,9 @@ import { hashedId, signCertificate, type Certificate } from "../domain/certifica
 import type { DataMap } from "../domain/data-map.js";
 import { batches, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
 import { toEngineError } from "../domain/errors.js";
-import { IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.js";
+import { IDENTIFIER_KINDS } from "../domain/identifiers.js";
 import { completeErasure, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { isTerminal } from "../domain/lifecycle.js";
 import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
@@ -50,7 +51,12 @@ const HASHED_IDS_LIMIT = 1000;
 export async function runErasure(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
   const started = await mutate(rt, requestId, (c) => (c.value.status === "queued" ? startWork(c.value, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
   const request = started.value;
-  if (request.status !== "in-progress") return;
+  if (request.status !== "in-progress") {
+    // A request that ended (certified, failed, cancelled) closes its job: the subject's keys go,
+    // also when the process died between the certificate and the job's last checkpoint.
+    if (isTerminal(request.status)) await closeJob(rt, requestId);
+    return;
+  }
   let step: string = "discovery";
   try {
     let job = (await rt.jobs.get(requestId)) ?? (await rt.jobs.create(newJob(request, rt.now()))) ?? (await rt.jobs.get(requestId));
@@ -63,7 +69,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       let seq = 0;
       const result = await discover(rt.dataMap, request.orgId, request.subject, ports, options, (entry) => rt.manifests.write(requestId, seq++, entry));
       await rt.manifests.truncate(requestId, seq);
-      const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind as IdentifierKind, value)));
+      const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind, value)));
       job = await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages: seq, nextPage: 0 }, job.etag);
       const now = rt.now();
       await mutate(rt, requestId, (c) =>
@@ -110,7 +116,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       const certificate = buildCertificate(rt, request, job.value);
       await mutate(rt, requestId, (c) => (c.value.status === "in-progress" ? completeErasure(c.value, certificate, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
       // The job is done; the subject's keys go with it.
-      await rt.jobs.replace({ ...job.value, step: "done", keys: {} }, job.etag);
+      await closeJob(rt, requestId);
       log.info("erasure certified", { requestId, subjectKey: request.subjectKey, outcome: certificate.outcome, remaining: certificate.verification.remaining });
     }
   } catch (thrown) {
@@ -124,9 +130,17 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
       const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
       await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+      await closeJob(rt, requestId);
     }
     throw error;
   }
+}
+
+/** Marks a job done and drops the subject's keys it held; safe to repeat. */
+async function closeJob(rt: Runtime, requestId: string): Promise<void> {
+  const job = await rt.jobs.get(requestId);
+  if (job === undefined || (job.value.step === "done" && Object.keys(job.value.keys).length === 0)) return;
+  await rt.jobs.replace({ ...job.value, step: "done", keys: {} }, job.etag);
 }
 
 const executor = "erasure-executor";
@@ -188,8 +202,7 @@ async function erasePage(
   if (plan.keep.length > 0) return { deleted: 0, anonymised: 0, kept: [...plan.keep], handled: [blob] };
   const keys = new Map(Object.entries(job.keys).map(([k, v]) => [k, new Set(v)]));
   const columns = layout.content.columns;
-  const { removed } = await rt.blobEraser.rewriteCsv(container, blob, (row) => rowMatches(row, columns, keys, defaultCountry));
-  void removed;
+  await rt.blobEraser.rewriteCsv(container, blob, (row) => rowMatches(row, columns, keys, defaultCountry));
   return { deleted: entry.rows?.rows.length ?? 0, anonymised: 0, kept: [], handled: (entry.rows?.rows ?? []).map((r) => `${blob}#${r}`) };
 }
 

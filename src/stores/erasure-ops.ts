@@ -136,9 +136,10 @@ export class AzureBlobEraser implements BlobEraser {
       const etag = download.etag;
       const source = download.readableStreamBody;
       if (source === undefined || etag === undefined) throw new EngineError("internal", "blob download returned no stream or ETag");
-      let endsWithNewline = false;
+      // Whether the original ends with a newline (kept as it was), seen as the bytes stream by.
+      const ending = { newline: false };
       source.on("data", (chunk: Buffer) => {
-        if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === 0x0a;
+        if (chunk.length > 0) ending.newline = chunk[chunk.length - 1] === 0x0a;
       });
       const output = new PassThrough();
       let removed = 0;
@@ -160,7 +161,7 @@ export class AzureBlobEraser implements BlobEraser {
           if (!output.write(`${first ? "" : "\n"}${raw}`)) await new Promise((resolve) => output.once("drain", resolve));
           first = false;
         }
-        output.end(endsWithNewline ? "\n" : "");
+        output.end(ending.newline ? "\n" : "");
       })().catch((error: unknown) => output.destroy(error instanceof Error ? error : new Error(String(error))));
       // The rewrite only lands if nobody changed the file since it was read.
       await blob.uploadStream(output, 4 * 1024 * 1024, 2, {

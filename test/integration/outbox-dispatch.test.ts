@@ -43,7 +43,7 @@ class MemoryTopic implements EventsSender {
       tryAddMessage(message) {
         const bytes = Buffer.byteLength(JSON.stringify(message)) + 64;
         if (messages.length >= max || size + bytes > maxSizeInBytes) return false;
-        messages.push(message as ServiceBusMessage);
+        messages.push(message);
         size += bytes;
         return true;
       },

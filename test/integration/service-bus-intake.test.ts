@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServiceBusSender } from "@azure/service-bus";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { erasureIntakeHandler, messageBody } from "../../functions/service-bus.js";
+import { erasureIntakeHandler, messageBody, serviceBusFunctions } from "../../functions/service-bus.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { EngineError } from "../../src/domain/errors.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
 import { receiveErasureMessage, type ErasureMessageV1 } from "../../src/engine/erasure-intake.js";
 import type { Logger, RequestStore } from "../../src/engine/ports.js";
+import { startLocalHost } from "../../src/local/host.js";
 import { enqueueErasure } from "../../src/public.js";
 import { resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
@@ -370,5 +371,27 @@ describe("enqueueErasure, the producer other services use", () => {
     const requests = await requestsOf(orgId);
     expect(requests).toHaveLength(1);
     expect(requests[0]?.type).toBe("child-data");
+  });
+});
+
+describe("the local host", () => {
+  it("does not poll Service Bus, but delivers a message through the admin API", async () => {
+    const hostLines: string[] = [];
+    const host = await startLocalHost({ definitions: serviceBusFunctions, env: process.env, port: 0, enableTimers: false, log: (line) => hostLines.push(line) });
+    try {
+      expect(hostLines.filter((l) => l.includes("not served locally"))).toEqual([expect.stringContaining("erasure-intake (serviceBusQueue %PRIVACY_SERVICE_BUS_QUEUE%)")]);
+      const orgId = await newOrg();
+      const response = await fetch(`${host.url}/admin/functions/erasure-intake`, {
+        method: "POST",
+        body: JSON.stringify({ input: erasureMessage(orgId, { subject: { userId: "u-laptop" } }) }),
+      });
+      expect(response.status).toBe(202);
+      await vi.waitFor(() => {
+        expect(hostLines.join("\n")).toMatch(/\[erasure-intake\] erasure message accepted messageId=[0-9a-f-]{36} requestId=\S+ kind=erasure outcome=created/);
+      });
+      expect(await requestsOf(orgId)).toHaveLength(1);
+    } finally {
+      await host.stop();
+    }
   });
 });

@@ -33,6 +33,8 @@ export interface FaultyRuntime {
   readonly calls: number;
   /** `port.method` of every call, in call order. */
   readonly trace: readonly string[];
+  /** Milliseconds each call took until its adapter answered (0 for an injected failure), in call order. */
+  readonly durations: readonly number[];
   /** Whether the fault was injected. */
   readonly tripped: boolean;
   /** Resolves when no call handed to a real adapter is still running. */
@@ -47,6 +49,7 @@ const ITERATORS = new Set(["manifests.list"]);
 export function withFaults(rt: Runtime, options: FaultOptions): FaultyRuntime {
   const mode = options.mode ?? "before";
   const trace: string[] = [];
+  const durations: number[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let tripped = false;
 
@@ -65,6 +68,7 @@ export function withFaults(rt: Runtime, options: FaultOptions): FaultyRuntime {
 
   const call = (method: string, invoke: () => unknown): unknown => {
     trace.push(method);
+    durations.push(0);
     const n = trace.length;
     const iterator = ITERATORS.has(method);
     // An iterator's "after" has no single answer to crash behind: it fails before, like a read.
@@ -72,9 +76,13 @@ export function withFaults(rt: Runtime, options: FaultOptions): FaultyRuntime {
       return iterator ? failingIterable() : Promise.reject(injectedFault());
     }
     const crashAfter = tripped;
+    const started = performance.now();
     const result = invoke();
     if (!(result instanceof Promise)) return result;
-    const tracked: Promise<unknown> = result.finally(() => inFlight.delete(tracked));
+    const tracked: Promise<unknown> = result.finally(() => {
+      durations[n - 1] = performance.now() - started;
+      inFlight.delete(tracked);
+    });
     inFlight.add(tracked);
     return crashAfter ? tracked.then(() => Promise.reject(injectedFault())) : tracked;
   };
@@ -100,6 +108,7 @@ export function withFaults(rt: Runtime, options: FaultOptions): FaultyRuntime {
       return trace.length;
     },
     trace,
+    durations,
     get tripped() {
       return tripped;
     },

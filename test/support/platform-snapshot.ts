@@ -24,8 +24,10 @@ export async function snapshotPlatform(rt: Runtime): Promise<PlatformSnapshot> {
   const client = rt.clients.blobs.getContainerClient(rt.settings.PRIVACY_ASSETS_CONTAINER);
   for await (const blob of client.listBlobsFlat({ includeSnapshots: true })) {
     if (blob.name.includes("/exports/")) continue;
-    const bytes = await client.getBlobClient(blob.name).withSnapshot(blob.snapshot ?? "").downloadToBuffer();
-    blobs.set(`${blob.name}${blob.snapshot === undefined ? "" : `@${blob.snapshot}`}`, createHash("sha256").update(bytes).digest("hex"));
+    // Base blobs come without a snapshot time at run time, whatever the SDK's type says.
+    const snapshot = blob.snapshot as string | undefined;
+    const bytes = await client.getBlobClient(blob.name).withSnapshot(snapshot ?? "").downloadToBuffer();
+    blobs.set(`${blob.name}${snapshot === undefined ? "" : `@${snapshot}`}`, createHash("sha256").update(bytes).digest("hex"));
   }
   return { items, blobs };
 }
