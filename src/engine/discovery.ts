@@ -178,17 +178,25 @@ export async function* matchingPages(
 ): AsyncGenerator<readonly Record<string, unknown>[]> {
   const excluded = new Map([...known].map(([k, v]) => [k, [...v]]));
   const target = { database: ports.resolve.database(mapping.database), container: mapping.container };
-  for (const kind of [...new Set(mapping.matches.map((m) => m.kind))]) {
-    for (const values of chunk(fresh.get(kind) ?? [], options.valuesPerQuery ?? 50)) {
-      const query = matchQuery({ mapping, orgId, fresh: new Map([[kind, values]]), known: excluded, projection: options.projection });
-      let token: string | undefined;
-      if (query !== undefined) {
-        do {
-          const page = await ports.items.queryPage(target, orgId, query, { limit: options.pageSize, ...(token === undefined ? {} : { continuationToken: token }) });
-          yield page.items;
-          token = page.continuationToken;
-        } while (token !== undefined);
-      }
+  const perQuery = options.valuesPerQuery ?? 50;
+  async function* pagesOf(query: ReturnType<typeof matchQuery>): AsyncGenerator<readonly Record<string, unknown>[]> {
+    if (query === undefined) return;
+    let token: string | undefined;
+    do {
+      const page = await ports.items.queryPage(target, orgId, query, { limit: options.pageSize, ...(token === undefined ? {} : { continuationToken: token }) });
+      yield page.items;
+      token = page.continuationToken;
+    } while (token !== undefined);
+  }
+  const kinds = [...new Set(mapping.matches.map((m) => m.kind))].filter((k) => (fresh.get(k)?.length ?? 0) > 0);
+  // The usual case: every kind's fresh values fit one query, so one query per container asks for all.
+  if (kinds.every((k) => (fresh.get(k)?.length ?? 0) <= perQuery)) {
+    yield* pagesOf(matchQuery({ mapping, orgId, fresh: new Map(kinds.map((k) => [k, fresh.get(k) ?? []])), known: excluded, projection: options.projection }));
+    return;
+  }
+  for (const kind of kinds) {
+    for (const values of chunk(fresh.get(kind) ?? [], perQuery)) {
+      yield* pagesOf(matchQuery({ mapping, orgId, fresh: new Map([[kind, values]]), known: excluded, projection: options.projection }));
       excluded.set(kind, [...(excluded.get(kind) ?? []), ...values]);
     }
   }
