@@ -26,7 +26,9 @@ export interface PlaceTally {
   kept: number;
   /** Page digests (SHA-256 of the page's sorted hashed ids), in manifest order. */
   digests: string[];
+  /** Keyed hashes (certificate key) of the ids handled, up to 1 000: the job holds no raw ids. */
   hashedIds: string[];
+  /** Keyed hashes of the ids kept (holds, keep actions): verification expects to find these again. */
   keptIds: string[];
 }
 
@@ -94,7 +96,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
           return;
         }
         const outcome = await erasePage(rt, rt.dataMap, request, job.value, entry, holds, options.defaultCountry);
-        job = await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1), job.etag);
+        job = await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag);
         seq += 1;
       }
       job = await rt.jobs.replace({ ...job.value, step: "verify" }, job.etag);
@@ -103,9 +105,10 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     if (job.value.step === "verify") {
       step = "verify";
       const kept = new Set(Object.values(job.value.places).flatMap((p) => p.keptIds));
+      const notKept = (place: string, ids: readonly string[]) => ids.filter((id) => !kept.has(hashedId(rt.settings.PRIVACY_CERTIFICATE_KEY, place, id))).length;
       let remaining = 0;
       await discover(rt.dataMap, request.orgId, job.value.keys, ports, options, (entry) => {
-        remaining += (entry.ids ?? []).filter((id) => !kept.has(id)).length + (entry.blobs ?? []).filter((b) => !kept.has(b)).length + (entry.rows?.rows.length ?? 0);
+        remaining += notKept(entry.name, entry.ids ?? []) + notKept(entry.name, entry.blobs ?? []) + (entry.rows === undefined ? 0 : notKept(entry.name, [entry.rows.blob]) === 0 ? 0 : entry.rows.rows.length);
         return Promise.resolve();
       });
       job = await rt.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: rt.now().toISOString() } }, job.etag);
@@ -130,7 +133,10 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
       const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
       await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
-      await closeJob(rt, requestId);
+      // Best effort: the original error is what the host must see; a later redelivery closes it.
+      await closeJob(rt, requestId).catch((closing: unknown) => {
+        log.warn("erasure job not closed yet", { requestId, error: toEngineError(closing).code });
+      });
     }
     throw error;
   }
@@ -220,7 +226,7 @@ async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T)
   return results;
 }
 
-function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: number): ErasureJob {
+function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: number, key: string): ErasureJob {
   const current = job.places[place] ?? { deleted: 0, anonymised: 0, kept: 0, digests: [], hashedIds: [], keptIds: [] };
   const hashed = outcome.handled.map((id) => createHash("sha256").update(`${place}\u0000${id}`).digest("hex"));
   const digest = createHash("sha256").update([...hashed].sort().join("")).digest("hex");
@@ -240,8 +246,8 @@ function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: n
         anonymised: current.anonymised + outcome.anonymised,
         kept: current.kept + outcome.kept.length,
         digests: [...current.digests, digest],
-        hashedIds: current.hashedIds.length >= HASHED_IDS_LIMIT ? current.hashedIds : [...current.hashedIds, ...outcome.handled].slice(0, HASHED_IDS_LIMIT),
-        keptIds: [...current.keptIds, ...outcome.kept.map((k) => k.id)],
+        hashedIds: current.hashedIds.length >= HASHED_IDS_LIMIT ? current.hashedIds : [...current.hashedIds, ...outcome.handled.map((id) => hashedId(key, place, id))].slice(0, HASHED_IDS_LIMIT),
+        keptIds: [...current.keptIds, ...outcome.kept.map((k) => hashedId(key, place, k.id))],
       },
     },
   };
@@ -257,7 +263,7 @@ function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: Erasu
         anonymised: t.anonymised,
         kept: t.kept,
         idsDigest: createHash("sha256").update(t.digests.join("")).digest("hex"),
-        ...(t.hashedIds.length <= HASHED_IDS_LIMIT ? { hashedIds: t.hashedIds.map((id) => hashedId(key, place, id)).sort() } : {}),
+        ...(t.hashedIds.length <= HASHED_IDS_LIMIT ? { hashedIds: [...t.hashedIds].sort() } : {}),
       },
     ]),
   );
