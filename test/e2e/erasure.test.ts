@@ -6,10 +6,10 @@ import { verifyCertificate, type Certificate } from "../../src/domain/certificat
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { REDACTED } from "../../src/domain/erasure.js";
 import { discover } from "../../src/engine/discovery.js";
-import { buildDataset, HARD_CASES, seedPlatform, type Dataset } from "../../src/local/seed.js";
+import { buildDataset, HARD_CASES, type Dataset } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery } from "../support/discovery-oracle.js";
-import { call, invocationContext, setupEngine } from "../support/engine.js";
+import { call, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
 import { snapshotKey, snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
 
 interface View {
@@ -26,7 +26,7 @@ const countryOf = (orgId: string) => dataset.items.organizations.find((o) => o.i
 beforeAll(async () => {
   rt = await setupEngine();
   dataset = buildDataset();
-  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER });
+  await seedDemo(rt);
 });
 afterAll(() => {
   resetRuntime();

@@ -6,9 +6,9 @@ import { packageExpiryHandler, workQueueHandler } from "../../functions/backgrou
 import { auditHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { dataMapHandler } from "../../functions/system.js";
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from "../../src/local/emulators.js";
-import { buildDataset, HARD_CASES, seedPlatform } from "../../src/local/seed.js";
+import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, TEST_TIMER, setupEngine } from "../support/engine.js";
+import { call, invocationContext, TEST_TIMER, seedDemo, setupEngine } from "../support/engine.js";
 import { testNamespace } from "../support/env.js";
 import { unzip } from "../support/zip.js";
 
@@ -29,7 +29,7 @@ let destinationContainer: string;
 beforeAll(async () => {
   destinationContainer = testNamespace("dest");
   rt = await setupEngine({ PRIVACY_PORTABILITY_DESTINATION_HOSTS: "127.0.0.1,*.blob.core.windows.net", PRIVACY_DISCOVERY_PAGE_SIZE: "10" });
-  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER });
+  await seedDemo(rt);
   await rt.clients.blobs.getContainerClient(destinationContainer).createIfNotExists();
 });
 afterAll(() => {

@@ -11,10 +11,10 @@ import {
   submitRequestHandler,
   verifyHandler,
 } from "../../functions/requests.js";
-import { HARD_CASES, seedPlatform } from "../../src/local/seed.js";
+import { HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { call, invocationContext, TEST_TIMER as timer, setupEngine } from "../support/engine.js";
+import { call, invocationContext, TEST_TIMER as timer, seedDemo, setupEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
 /**
@@ -31,12 +31,7 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   rt = await setupEngine();
-  await seedPlatform({
-    cosmos: rt.clients.cosmos,
-    platformDatabase: rt.settings.PLATFORM_DATABASE,
-    blobService: rt.clients.blobs,
-    assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER,
-  });
+  await seedDemo(rt);
 });
 afterAll(() => {
   vi.useRealTimers();

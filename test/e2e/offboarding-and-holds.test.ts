@@ -3,15 +3,15 @@ import { workQueueHandler } from "../../functions/background.js";
 import { listHoldsHandler, liftHoldHandler, placeHoldHandler } from "../../functions/registry.js";
 import { certificateHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import type { Certificate } from "../../src/domain/certificate.js";
-import { HARD_CASES, seedPlatform } from "../../src/local/seed.js";
+import { HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, setupEngine } from "../support/engine.js";
+import { call, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
 
 let rt: Runtime;
 beforeAll(async () => {
   rt = await setupEngine();
-  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER });
+  await seedDemo(rt);
 });
 afterAll(() => {
   resetRuntime();

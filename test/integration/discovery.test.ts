@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { discover } from "../../src/engine/discovery.js";
 import type { ManifestEntry } from "../../src/engine/ports.js";
-import { buildDataset, HARD_CASES, seedPlatform, type Dataset } from "../../src/local/seed.js";
+import { buildDataset, HARD_CASES, type Dataset } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, type Expected } from "../support/discovery-oracle.js";
-import { setupEngine } from "../support/engine.js";
+import { seedDemo, setupEngine } from "../support/engine.js";
 
 let rt: Runtime;
 let dataset: Dataset;
@@ -15,7 +15,7 @@ const countryOf = (orgId: string) => dataset.items.organizations.find((o) => o.i
 beforeAll(async () => {
   rt = await setupEngine();
   dataset = buildDataset();
-  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER });
+  await seedDemo(rt);
 });
 afterAll(() => {
   resetRuntime();

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } from "@azure/functions";
 import { parseSettings, withSettingDefaults } from "../../src/config/settings.js";
 import { openSecret } from "../../src/domain/sealed-secret.js";
+import { seedPlatform } from "../../src/local/seed.js";
 import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
 import { provision } from "../../src/stores/provision.js";
 import { capturedLog } from "./log-capture.js";
@@ -140,4 +141,9 @@ export async function issuedCode(rt: Runtime, requestId: string): Promise<{ code
   const sealed = event?.secret?.sealedVerificationCode;
   if (event === undefined || sealed === undefined) throw new Error("no code event");
   return { code: openSecret(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, requestId, sealed), event };
+}
+
+/** Seeds the default demo dataset into the runtime's platform database and assets container. */
+export function seedDemo(rt: Runtime, options?: Parameters<typeof seedPlatform>[1]): ReturnType<typeof seedPlatform> {
+  return seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER }, options);
 }
