@@ -84,7 +84,7 @@ export function createRuntime(settings: Settings): Runtime {
     jobs: new CosmosJobStore<ErasureJob>(privacy.container(PRIVACY_CONTAINERS.jobs.id)),
     legalHolds: new CosmosLegalHoldStore(privacy.container(PRIVACY_CONTAINERS.registry.id)),
     itemEraser: new CosmosItemEraser(cosmos),
-    blobEraser: new AzureBlobEraser(blobs),
+    blobEraser: new AzureBlobEraser(blobs, settings.PRIVACY_BLOB_VERSIONING),
     resolve: {
       database: (name) => (name === "platform" ? settings.PLATFORM_DATABASE : name),
       container: (name) => (name === "assets" ? settings.PRIVACY_ASSETS_CONTAINER : name),

@@ -97,6 +97,8 @@ export const SettingsSchema = z.object({
   PRIVACY_ERASURE_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   /** Offboarding deletes a whole partition in one call (Azure accounts with the feature; the emulator lacks it). */
   PRIVACY_COSMOS_DELETE_BY_PARTITION: booleanSetting,
+  /** The storage account keeps blob versions: erasure deletes earlier versions too. */
+  PRIVACY_BLOB_VERSIONING: booleanSetting,
   /** Service Bus queue of the erasure intake (the trigger reads it as `%PRIVACY_SERVICE_BUS_QUEUE%`). */
   PRIVACY_SERVICE_BUS_QUEUE: serviceBusEntity.default("erasure-requests"),
   /** Service Bus topic the outbox is dispatched to (Art. 19 recipients subscribe to it). */

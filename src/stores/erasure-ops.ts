@@ -103,7 +103,31 @@ export class CosmosItemEraser implements ItemEraser {
 
 /** Blob deletes through Blob batch (≤ 256 a request, snapshots included) and CSV rewrites under ETag. */
 export class AzureBlobEraser implements BlobEraser {
-  constructor(private readonly service: BlobServiceClient) {}
+  /**
+   * @param versioning the account keeps blob versions: earlier versions still hold the data, so
+   *   they are listed and deleted too (Azure only; Azurite has no versions, so this path is not
+   *   exercised by the tests).
+   */
+  constructor(
+    private readonly service: BlobServiceClient,
+    private readonly versioning = false,
+  ) {}
+
+  /** Deletes every earlier version of the named blobs (versioned accounts). */
+  private async deleteVersions(container: string, names: readonly string[]): Promise<void> {
+    const client = this.service.getContainerClient(container);
+    for (const name of names) {
+      for await (const item of client.listBlobsFlat({ prefix: name, includeVersions: true })) {
+        // The current version is the blob itself (deleted by the batch, or the rewritten CSV).
+        if (item.name !== name || item.versionId === undefined || item.isCurrentVersion === true) continue;
+        try {
+          await client.getBlobClient(name).withVersion(item.versionId).delete();
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode !== 404) throw mapBlobError(error, "blob version delete");
+        }
+      }
+    }
+  }
 
   async deleteBatch(container: string, names: readonly string[]): Promise<{ deleted: number; missing: number }> {
     if (names.length > 256) throw new EngineError("internal", "a blob batch holds at most 256 deletes");
@@ -118,6 +142,7 @@ export class AzureBlobEraser implements BlobEraser {
     } catch (error) {
       throw mapBlobError(error, "blob batch delete");
     }
+    if (this.versioning) await this.deleteVersions(container, names);
     let deleted = 0;
     let missing = 0;
     for (const sub of response.subResponses) {
@@ -170,7 +195,8 @@ export class AzureBlobEraser implements BlobEraser {
         ...(download.metadata === undefined ? {} : { metadata: download.metadata }),
       });
       await filtering;
-      // Snapshots are read-only copies that still hold the removed rows: they go.
+      // Snapshots (and, on versioned accounts, earlier versions) still hold the removed rows: they go.
+      if (this.versioning) await this.deleteVersions(container, [name]);
       try {
         await blob.delete({ deleteSnapshots: "only" });
       } catch (error) {
