@@ -22,38 +22,44 @@ export function fieldRef(path: string, root = "c"): string {
 }
 
 /**
- * The forms a phone may be stored in, besides E.164, built from libphonenumber's grouping: the
- * international and national formats with spaces, dashes, slashes or nothing between groups,
- * the area code in brackets, `+49 (0)30 …`, and the 00 prefix. Equality on each keeps the
- * queries index-friendly; a form outside this list is not found (documented in the README).
+ * The forms a phone may be stored in, built from libphonenumber's grouping: E.164, the 00 prefix,
+ * `+49 (0)30 …`, and the international format with spaces, dashes, slashes or nothing between
+ * groups; for numbers of the org's own country also the national format in the same ways, with
+ * the area code in brackets, and the bare digits. Equality on each keeps the queries
+ * index-friendly. National forms are asked for only inside the number's own country (elsewhere the
+ * same digits are another number), and every match is checked again in canonical form.
  */
-export function phoneVariants(e164: string): string[] {
+export function phoneVariants(e164: string, orgCountry?: string): string[] {
   const parsed = parsePhoneNumberFromString(e164);
   if (parsed === undefined) return [e164];
   const international = parsed.formatInternational().split(" "); // ["+49", "30", "1234567"]
-  const national = parsed.formatNational().split(" "); // ["030", "1234567"]
   const [code = "", ...intlRest] = international;
-  const [area = "", ...nationalRest] = national;
-  const forms = new Set<string>([e164, e164.slice(1), `00${e164.slice(1)}`, national.join("").replace(/\D/g, "")]);
+  const forms = new Set<string>([e164, `00${e164.slice(1)}`]);
   for (const separator of [" ", "-", "/", ""]) {
     forms.add(international.join(separator));
-    forms.add(national.join(separator));
     forms.add([code, ...intlRest].join(separator).replace(/^\+/, "00"));
   }
-  if (nationalRest.length > 0) {
-    forms.add(`(${area}) ${nationalRest.join(" ")}`);
-    forms.add(`(${area})${nationalRest.join("")}`);
-    if (area.startsWith("0") && intlRest.length > 0) {
-      forms.add(`${code} (0)${intlRest.join(" ")}`);
-      forms.add(`${code}(0)${intlRest.join("")}`);
+  if (intlRest.length > 0) {
+    forms.add(`${code} (0)${intlRest.join(" ")}`);
+    forms.add(`${code}(0)${intlRest.join("")}`);
+  }
+  if (orgCountry === undefined || parsed.country === orgCountry) {
+    const national = parsed.formatNational().split(" "); // ["030", "1234567"]
+    const [area = "", ...nationalRest] = national;
+    forms.add(e164.slice(1));
+    forms.add(national.join("").replace(/\D/g, ""));
+    for (const separator of [" ", "-", "/", ""]) forms.add(national.join(separator));
+    if (nationalRest.length > 0) {
+      forms.add(`(${area}) ${nationalRest.join(" ")}`);
+      forms.add(`(${area})${nationalRest.join("")}`);
     }
   }
   return [...forms];
 }
 
 /** The stored values to compare against for a kind: phones in their variants, emails as stored (compared lower-cased). */
-function storedForms(kind: string, values: readonly string[]): string[] {
-  return kind === "phone" ? values.flatMap(phoneVariants) : [...values];
+function storedForms(kind: string, values: readonly string[], orgCountry: string | undefined): string[] {
+  return kind === "phone" ? values.flatMap((v) => phoneVariants(v, orgCountry)) : [...values];
 }
 
 /** One condition: the field at `key.path` is one of the values (an IN list: index-friendly on Azure). */
@@ -63,12 +69,13 @@ function condition(key: FieldKey, list: string): string {
   if (!isArray) {
     const ref = fieldRef(key.path);
     // Guarded, so NOT (...) stays true for items without the field (undefined is not false).
-    return email ? `(IS_STRING(${ref}) AND LOWER(${ref}) IN (${list}))` : `(IS_DEFINED(${ref}) AND ${ref} IN (${list}))`;
+    if (email) return `(IS_STRING(${ref}) AND LOWER(TRIM(${ref})) IN (${list}))`;
+    return `(IS_DEFINED(${ref}) AND ${ref} IN (${list}))`;
   }
   // `tags[]` or `participants[].phone`: any element (or element field) is one of the values.
   const [arrayPath = "", rest] = key.path.split("[]");
   const elementField = rest === undefined || rest === "" ? "e" : fieldRef(rest.replace(/^\./, ""), "e");
-  const compared = email ? `LOWER(${elementField})` : elementField;
+  const compared = email ? `LOWER(TRIM(${elementField}))` : elementField;
   return `EXISTS(SELECT VALUE e FROM e IN ${fieldRef(arrayPath)} WHERE ${compared} IN (${list}))`;
 }
 
@@ -79,6 +86,8 @@ export interface MatchQueryInput {
   readonly known: KeySet;
   /** `keys`: only id and the key fields (discovery); `all`: whole items (export). */
   readonly projection: "keys" | "all";
+  /** The org's default country: national phone forms are asked for only for its own numbers. */
+  readonly orgCountry?: string;
 }
 
 /** Undefined when no match of this mapping has a fresh key. */
@@ -88,7 +97,7 @@ export function matchQuery(input: MatchQueryInput): SqlQuery | undefined {
     input.mapping.matches.flatMap((key, index) => {
       const values = set.get(key.kind) ?? [];
       if (values.length === 0) return [];
-      const names = storedForms(key.kind, values).map((value, i) => {
+      const names = storedForms(key.kind, values, input.orgCountry).map((value, i) => {
         const name = `@${prefix}${index}_${i}`;
         parameters.push({ name, value });
         return name;
@@ -101,7 +110,12 @@ export function matchQuery(input: MatchQueryInput): SqlQuery | undefined {
   const projection =
     input.projection === "all"
       ? "*"
-      : ["c.id", ...input.mapping.keys.map((key, i) => `${fieldRef(key.path.split("[]")[0] ?? key.path)} AS k${i}`)].join(", ");
+      : [
+          "c.id",
+          ...input.mapping.keys.map((key, i) => `${fieldRef(key.path.split("[]")[0] ?? key.path)} AS k${i}`),
+          // The matched fields too: every match is checked again in canonical form.
+          ...input.mapping.matches.map((key, i) => `${fieldRef(key.path.split("[]")[0] ?? key.path)} AS m${i}`),
+        ].join(", ");
   const text = [
     `SELECT ${projection} FROM c WHERE ${fieldRef(input.mapping.orgField)} = @orgId`,
     `AND (${freshConditions.join(" OR ")})`,

@@ -174,32 +174,56 @@ export async function* matchingPages(
   orgId: string,
   fresh: KeySet,
   known: KeySet,
-  options: { readonly pageSize: number; readonly valuesPerQuery?: number; readonly projection: "keys" | "all" },
+  options: { readonly pageSize: number; readonly valuesPerQuery?: number; readonly projection: "keys" | "all"; readonly defaultCountry?: string },
 ): AsyncGenerator<readonly Record<string, unknown>[]> {
   const excluded = new Map([...known].map(([k, v]) => [k, [...v]]));
   const target = { database: ports.resolve.database(mapping.database), container: mapping.container };
   const perQuery = options.valuesPerQuery ?? 50;
+  const orgCountry = options.defaultCountry;
   async function* pagesOf(query: ReturnType<typeof matchQuery>): AsyncGenerator<readonly Record<string, unknown>[]> {
     if (query === undefined) return;
     let token: string | undefined;
     do {
       const page = await ports.items.queryPage(target, orgId, query, { limit: options.pageSize, ...(token === undefined ? {} : { continuationToken: token }) });
-      yield page.items;
+      // The query finds stored forms; only items whose matched value is one of the subject's keys
+      // in canonical form count (a national form can name another person's number).
+      yield page.items.filter((item) => stillMatches(item, mapping, fresh, options));
       token = page.continuationToken;
     } while (token !== undefined);
   }
   const kinds = [...new Set(mapping.matches.map((m) => m.kind))].filter((k) => (fresh.get(k)?.length ?? 0) > 0);
   // The usual case: every kind's fresh values fit one query, so one query per container asks for all.
   if (kinds.every((k) => (fresh.get(k)?.length ?? 0) <= perQuery)) {
-    yield* pagesOf(matchQuery({ mapping, orgId, fresh: new Map(kinds.map((k) => [k, fresh.get(k) ?? []])), known: excluded, projection: options.projection }));
+    yield* pagesOf(matchQuery({ mapping, orgId, fresh: new Map(kinds.map((k) => [k, fresh.get(k) ?? []])), known: excluded, projection: options.projection, ...(orgCountry === undefined ? {} : { orgCountry }) }));
     return;
   }
   for (const kind of kinds) {
     for (const values of chunk(fresh.get(kind) ?? [], perQuery)) {
-      yield* pagesOf(matchQuery({ mapping, orgId, fresh: new Map([[kind, values]]), known: excluded, projection: options.projection }));
+      yield* pagesOf(matchQuery({ mapping, orgId, fresh: new Map([[kind, values]]), known: excluded, projection: options.projection, ...(orgCountry === undefined ? {} : { orgCountry }) }));
       excluded.set(kind, [...(excluded.get(kind) ?? []), ...values]);
     }
   }
+}
+
+/** Whether one of the item's matched fields holds a fresh key, compared in canonical form. */
+function stillMatches(
+  item: Readonly<Record<string, unknown>>,
+  mapping: ContainerMapping,
+  fresh: KeySet,
+  options: { readonly projection: "keys" | "all"; readonly defaultCountry?: string },
+): boolean {
+  return mapping.matches.some((match, i) => {
+    const wanted = fresh.get(match.kind);
+    if (wanted === undefined || wanted.length === 0) return false;
+    const raw =
+      options.projection === "all"
+        ? valuesAt(item, match.path)
+        : valuesAt({ v: item[`m${i}`] }, match.path.includes("[]") ? `v${match.path.slice(match.path.indexOf("["))}` : "v");
+    return raw.some((value) => {
+      const canonical = canonicalKey(match.kind, value, options.defaultCountry);
+      return canonical !== undefined && wanted.includes(canonical);
+    });
+  });
 }
 
 /** Row numbers (1 = first data row) of a CSV whose identifying columns hold one of the subject's keys. */

@@ -75,7 +75,7 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     const written = { items: 0, blobs: 0 };
     const pkg = await writeZipPackage(
       (stream) => rt.packages.upload(blobName, stream, { requestid: request.id, kind }),
-      (zip) => buildPackage(rt, request, kind, keys, result.items, zip, written),
+      (zip) => buildPackage(rt, request, kind, keys, result.items, country, zip, written),
       { mtime: now },
     );
 
@@ -126,6 +126,7 @@ async function buildPackage(
   kind: ExportKind,
   keys: KeySet,
   found: Readonly<Record<string, number>>,
+  country: string | undefined,
   zip: PackageBuilder,
   written: { items: number; blobs: number },
 ): Promise<void> {
@@ -138,7 +139,8 @@ async function buildPackage(
     entry[field] += n;
     counts.set(category, entry);
   };
-  const itemsOf = (mapping: ContainerMapping) => matchingPages(ports, mapping, request.orgId, keys, new Map(), { pageSize, projection: "all" });
+  const itemsOf = (mapping: ContainerMapping) =>
+    matchingPages(ports, mapping, request.orgId, keys, new Map(), { pageSize, projection: "all", ...(country === undefined ? {} : { defaultCountry: country }) });
 
   for (const category of map.categories) {
     // Only places where discovery found something: no empty files.

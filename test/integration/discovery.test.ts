@@ -86,6 +86,26 @@ describe("discovery on seeded data", () => {
     }
   });
 
+  it("never takes a foreign number's national form for another person's number in the org's country", async () => {
+    const contacts = rt.clients.cosmos.database(rt.settings.PLATFORM_DATABASE).container("contacts");
+    // A UK customer of a German org, and a German customer whose national number has the same digits.
+    await contacts.items.upsert({ id: "contact-uk", orgId: mila.orgId, name: "Oliver Grant", phone: "+442079460958" });
+    // Before the fix, the UK number's national form "020 7946 0958" matched this German number.
+    await contacts.items.upsert({ id: "contact-de-same-digits", orgId: mila.orgId, name: "Karl Berg", phone: "020 7946 0958" });
+    await contacts.items.upsert({ id: "contact-de-formatted", orgId: mila.orgId, name: "Karl Berg", phone: "02079 460958" });
+    await contacts.items.upsert({ id: "contact-de-no-plus", orgId: mila.orgId, name: "Udo Lenz", phone: "442079460958" });
+    try {
+      const { found } = await run(mila.orgId, { phone: "+44 20 7946 0958" });
+      expect(found.items.contacts).toEqual(["contact-uk"]);
+      // The German number itself is found in libphonenumber's grouping (other groupings are a known limit).
+      const german = await run(mila.orgId, { phone: "020 7946 0958" });
+      expect(german.found.items.contacts).toEqual(expect.arrayContaining(["contact-de-formatted"]));
+      expect(german.found.items.contacts).not.toContain("contact-uk");
+    } finally {
+      for (const id of ["contact-uk", "contact-de-same-digits", "contact-de-formatted", "contact-de-no-plus"]) await contacts.item(id, mila.orgId).delete();
+    }
+  });
+
   it("stays inside the org: one phone in two orgs", async () => {
     const jonas = HARD_CASES.crossOrgPhone;
     const [inDemo, inOther] = jonas.contacts;

@@ -2,12 +2,17 @@ import { describe, expect, it } from "vitest";
 import { fieldRef, matchQuery, phoneVariants, valuesAt } from "../../src/domain/discovery-query.js";
 
 describe("discovery queries", () => {
-  it("lists the stored forms of a phone", () => {
-    const forms = phoneVariants("+49301234567");
+  it("lists the stored forms of a phone, national ones only inside its own country", () => {
+    const forms = phoneVariants("+49301234567", "DE");
     for (const form of ["+49301234567", "49301234567", "0049301234567", "+49 30 1234567", "030 1234567", "0301234567", "030/1234567", "030-1234567", "(030) 1234567", "+49 (0)30 1234567"]) {
       expect(forms).toContain(form);
     }
-    expect(phoneVariants("+14155550123")).toEqual(expect.arrayContaining(["(415) 555-0123", "+1 415 555 0123", "4155550123"]));
+    expect(phoneVariants("+14155550123", "US")).toEqual(expect.arrayContaining(["(415) 555-0123", "+1 415 555 0123", "4155550123"]));
+    // In another country's org, national forms would name someone else's number: international forms only.
+    const inGermany = phoneVariants("+442079460958", "DE");
+    expect(inGermany).toEqual(expect.arrayContaining(["+442079460958", "+44 20 7946 0958", "00442079460958"]));
+    expect(inGermany.some((f) => /^0[1-9]/.test(f) || f.startsWith("(0"))).toBe(false);
+    expect(inGermany).not.toContain("442079460958");
   });
 
   it("builds parameterised, org-filtered queries that exclude known keys", () => {
@@ -19,7 +24,7 @@ describe("discovery queries", () => {
       projection: "keys",
     });
     expect(query?.text).toBe(
-      'SELECT c.id, c["id"] AS k0 FROM c WHERE c["orgId"] = @orgId AND ((IS_STRING(c["customer"]["email"]) AND LOWER(c["customer"]["email"]) IN (@n1_0))) AND NOT ((IS_DEFINED(c["contactId"]) AND c["contactId"] IN (@k0_0)))',
+      'SELECT c.id, c["id"] AS k0, c["contactId"] AS m0, c["customer"]["email"] AS m1 FROM c WHERE c["orgId"] = @orgId AND ((IS_STRING(c["customer"]["email"]) AND LOWER(TRIM(c["customer"]["email"])) IN (@n1_0))) AND NOT ((IS_DEFINED(c["contactId"]) AND c["contactId"] IN (@k0_0)))',
     );
     expect(query?.parameters).toEqual([
       { name: "@orgId", value: "org-1" },
