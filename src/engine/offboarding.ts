@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { signCertificate } from "../domain/certificate.js";
 import { batches } from "../domain/erasure.js";
+import { utcDate } from "../domain/deadlines.js";
 import { toEngineError } from "../domain/errors.js";
 import { completeErasure, failWork, startWork } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
@@ -16,17 +17,19 @@ import type { Logger } from "./ports.js";
  * unit deletes its first page again and again until none is left, so a rerun simply continues.
  * The engine's own records of the org's requests (and their audit) are kept.
  */
-type Unit = { kind: "container"; name: string; database: string; container: string } | { kind: "blobs"; name: string; container: string };
+type Unit = { kind: "container"; name: string; database: string; container: string; orgField: string; category: string } | { kind: "blobs"; name: string; container: string; categories: string[] };
 
 function unitsOf(rt: Runtime): Unit[] {
   const containers = new Map<string, Unit>();
   for (const m of rt.dataMap.containers) {
     const database = rt.resolve.database(m.database);
-    containers.set(`${database}/${m.container}`, { kind: "container", name: m.name, database, container: m.container });
+    containers.set(`${database}/${m.container}`, { kind: "container", name: m.name, database, container: m.container, orgField: m.orgField, category: m.category });
   }
   for (const b of rt.dataMap.blobs) {
     const container = rt.resolve.container(b.container);
-    containers.set(`blob:${container}`, { kind: "blobs", name: `blobs:${b.container}`, container });
+    const existing = containers.get(`blob:${container}`);
+    const categories = existing?.kind === "blobs" ? [...existing.categories, b.category] : [b.category];
+    containers.set(`blob:${container}`, { kind: "blobs", name: `blobs:${b.container}`, container, categories });
   }
   return [...containers.values()];
 }
@@ -44,10 +47,17 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
     const fresh: ErasureJob = { id: requestId, orgId, step: "erase", startedAt: rt.now().toISOString(), keys: {}, subjectKeys: [], pages: units.length, nextPage: 0, places: {}, exceptions: {} };
     let job = (await rt.jobs.get(requestId)) ?? (await rt.jobs.create(fresh)) ?? (await rt.jobs.get(requestId));
     if (job === undefined) throw new Error("offboarding job could not be read or created");
+    // A hold in force keeps its category whole: bulk deletes cannot pick out one person's items.
+    const holds = await rt.legalHolds.forOrg(orgId);
+    const heldBy = (unit: Unit) => {
+      const categories = unit.kind === "container" ? [unit.category] : unit.categories;
+      return holds.find((h) => (h.until === undefined || h.until >= utcDate(rt.now())) && (h.category === undefined || categories.includes(h.category)));
+    };
     for (let index = job.value.nextPage; job.value.step === "erase" && index < units.length; index += 1) {
       const unit = units[index];
       if (unit === undefined) break;
-      const deleted = unit.kind === "container" ? await deleteItems(rt, unit, orgId) : await deleteBlobs(rt, unit.container, orgId);
+      const hold = heldBy(unit);
+      const deleted = hold !== undefined ? 0 : unit.kind === "container" ? await deleteItems(rt, unit, orgId) : await deleteBlobs(rt, unit.container, orgId);
       const prior = job.value.places[unit.name];
       job = await rt.jobs.replace(
         {
@@ -57,6 +67,7 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
             ...job.value.places,
             [unit.name]: { deleted: (prior?.deleted ?? 0) + deleted, anonymised: 0, kept: 0, digests: [], hashedIds: [], keptIds: [] },
           },
+          exceptions: hold === undefined ? job.value.exceptions : { ...job.value.exceptions, [unit.name]: { count: 0, reason: `legal hold: ${hold.reason}` } },
         },
         job.etag,
       );
@@ -66,6 +77,7 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
       step = "verify";
       let remaining = 0;
       for (const unit of units) {
+        if (job.value.exceptions[unit.name] !== undefined) continue; // held: kept on purpose
         if (unit.kind === "container") remaining += (await rt.itemEraser.idsPage(unit, orgId, { limit: 100 })).items.length;
         else remaining += (await rt.blobSource.listPage(unit.container, `${orgId}/`, { limit: 100 })).items.length;
       }
@@ -80,11 +92,14 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
         orgId,
         subjectKey: request.subjectKey,
         reason: "org-offboarding",
-        outcome: remaining === 0 ? "erased" : "partially-erased",
+        outcome: remaining === 0 && Object.keys(job.value.exceptions).length === 0 ? "erased" : "partially-erased",
         places: Object.fromEntries(
           Object.entries(job.value.places).map(([place, t]) => [place, { deleted: t.deleted, anonymised: 0, kept: 0, idsDigest: createHash("sha256").update(`${place}:${t.deleted}`).digest("hex") }]),
         ),
-        exceptions: remaining === 0 ? [] : [{ place: "verification", count: remaining, reason: "still found after offboarding" }],
+        exceptions: [
+          ...Object.entries(job.value.exceptions).map(([place, e]) => ({ place, count: e.count, reason: e.reason })),
+          ...(remaining === 0 ? [] : [{ place: "verification", count: remaining, reason: "still found after offboarding" }]),
+        ],
         verification: { remaining, checkedAt: job.value.verification?.checkedAt ?? rt.now().toISOString() },
         startedAt: job.value.startedAt,
         finishedAt: rt.now().toISOString(),
@@ -106,7 +121,7 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
 }
 
 /** Deletes the org's partition: in one call where the account supports it, else first page by first page in bulk. */
-async function deleteItems(rt: Runtime, unit: { database: string; container: string }, orgId: string): Promise<number> {
+async function deleteItems(rt: Runtime, unit: { database: string; container: string; orgField: string }, orgId: string): Promise<number> {
   if (rt.settings.PRIVACY_COSMOS_DELETE_BY_PARTITION) {
     await rt.itemEraser.deletePartition(unit, orgId);
     return 0; // the service does not report a count for a partition delete

@@ -146,7 +146,11 @@ export interface ItemEraser {
     operations: readonly { op: "set"; path: string; value: string | null }[],
   ): Promise<"patched" | "missing">;
   /** Every id in the org's partition, a page at a time (org offboarding). */
-  idsPage(target: { readonly database: string; readonly container: string }, orgId: string, page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>>;
+  idsPage(
+    target: { readonly database: string; readonly container: string; readonly orgField: string },
+    orgId: string,
+    page: { readonly limit: number; readonly continuationToken?: string },
+  ): Promise<Page<string>>;
   /** Deletes the whole partition in one call, where the account supports it. */
   deletePartition(target: { readonly database: string; readonly container: string }, orgId: string): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { parse } from "csv-parse";
 import { EngineError } from "../domain/errors.js";
 import type { BlobEraser, ItemEraser, Page } from "../engine/ports.js";
 import { mapBlobError } from "./blob-packages.js";
+import { fieldRef } from "../domain/discovery-query.js";
 import { fetchPage } from "./cosmos-client.js";
 import { cosmosStatus, mapCosmosError } from "./cosmos-errors.js";
 
@@ -79,11 +80,11 @@ export class CosmosItemEraser implements ItemEraser {
     }
   }
 
-  async idsPage(target: Target, orgId: string, page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>> {
+  async idsPage(target: Target & { readonly orgField: string }, orgId: string, page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>> {
     try {
       const result = await fetchPage<string>(
         this.container(target),
-        { query: "SELECT VALUE c.id FROM c WHERE c.orgId = @orgId", parameters: [{ name: "@orgId", value: orgId }] },
+        { query: `SELECT VALUE c.id FROM c WHERE ${fieldRef(target.orgField)} = @orgId`, parameters: [{ name: "@orgId", value: orgId }] },
         { maxItemCount: page.limit, partitionKey: orgId, ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }) },
       );
       return { items: result.resources, ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) };

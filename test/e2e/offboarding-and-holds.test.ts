@@ -81,4 +81,21 @@ describe("org offboarding", () => {
     expect(certificate).toMatchObject({ reason: "org-offboarding", outcome: "erased", verification: { remaining: 0 } });
     expect(certificate.places.contacts?.deleted).toBeGreaterThan(0);
   });
+
+  it("keeps a category under an org-wide legal hold and says so", async () => {
+    const placed = await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId: "org-demo", category: "sales", reason: "tax audit 2026" } });
+    expect(placed.status).toBe(201);
+    const before = await snapshotPlatform(rt);
+    const view = await run({ type: "org-offboarding", orgId: "org-demo", confirmation: "org-demo", verification: { method: "attested", by: "desk" } });
+    expect(view.status).toBe("completed");
+    const after = await snapshotPlatform(rt);
+    for (const [k, v] of before.items) {
+      if (!k.includes("/org-demo/")) continue;
+      if (k.startsWith("orders/")) expect(after.items.get(k), k).toBe(v);
+      else expect(after.items.has(k), k).toBe(false);
+    }
+    const certificate = (await call(certificateHandler, { path: "/x", params: { id: view.id } })).body as Certificate;
+    expect(certificate.outcome).toBe("partially-erased");
+    expect(certificate.exceptions).toEqual([expect.objectContaining({ place: "orders", reason: "legal hold: tax audit 2026" })]);
+  });
 });
