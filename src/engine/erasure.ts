@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { hashedId, signCertificate, type Certificate } from "../domain/certificate.js";
 import type { DataMap } from "../domain/data-map.js";
-import { batches, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
+import { batches, coveringHold, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
 import { toEngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS } from "../domain/identifiers.js";
 import { completeErasure, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
@@ -24,12 +24,10 @@ export interface PlaceTally {
   deleted: number;
   anonymised: number;
   kept: number;
-  /** Page digests (SHA-256 of the page's sorted hashed ids), in manifest order. */
+  /** Page digests (SHA-256 of the page's sorted keyed id hashes), in manifest order. */
   digests: string[];
   /** Keyed hashes (certificate key) of the ids handled, up to 1 000: the job holds no raw ids. */
   hashedIds: string[];
-  /** Keyed hashes of the ids kept (holds, keep actions): verification expects to find these again. */
-  keptIds: string[];
 }
 
 export interface ErasureJob {
@@ -104,11 +102,18 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
 
     if (job.value.step === "verify") {
       step = "verify";
-      const kept = new Set(Object.values(job.value.places).flatMap((p) => p.keptIds));
-      const notKept = (place: string, ids: readonly string[]) => ids.filter((id) => !kept.has(hashedId(rt.settings.PRIVACY_CERTIFICATE_KEY, place, id))).length;
+      // What may still be found: places kept on purpose (a hold on their category, or the map's
+      // keep action). Anything else found again is left over.
+      const holds = await rt.legalHolds.forOrg(request.orgId);
+      const subjectKeys = new Set(job.value.subjectKeys);
+      const keptOnPurpose = (place: string) => {
+        const mapping = rt.dataMap.containers.find((m) => m.name === place);
+        const category = mapping?.category ?? rt.dataMap.blobs.find((b) => b.name === place)?.category;
+        return mapping?.erasure.action === "keep" || (category !== undefined && coveringHold(holds, subjectKeys, category, rt.now()) !== undefined);
+      };
       let remaining = 0;
       await discover(rt.dataMap, request.orgId, job.value.keys, ports, options, (entry) => {
-        remaining += notKept(entry.name, entry.ids ?? []) + notKept(entry.name, entry.blobs ?? []) + (entry.rows === undefined ? 0 : notKept(entry.name, [entry.rows.blob]) === 0 ? 0 : entry.rows.rows.length);
+        if (!keptOnPurpose(entry.name)) remaining += (entry.ids?.length ?? 0) + (entry.blobs?.length ?? 0) + (entry.rows?.rows.length ?? 0);
         return Promise.resolve();
       });
       job = await rt.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: rt.now().toISOString() } }, job.etag);
@@ -227,8 +232,8 @@ async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T)
 }
 
 function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: number, key: string): ErasureJob {
-  const current = job.places[place] ?? { deleted: 0, anonymised: 0, kept: 0, digests: [], hashedIds: [], keptIds: [] };
-  const hashed = outcome.handled.map((id) => createHash("sha256").update(`${place}\u0000${id}`).digest("hex"));
+  const current = job.places[place] ?? { deleted: 0, anonymised: 0, kept: 0, digests: [], hashedIds: [] };
+  const hashed = outcome.handled.map((id) => hashedId(key, place, id));
   const digest = createHash("sha256").update([...hashed].sort().join("")).digest("hex");
   const exceptions = { ...job.exceptions };
   for (const kept of outcome.kept) {
@@ -246,8 +251,7 @@ function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: n
         anonymised: current.anonymised + outcome.anonymised,
         kept: current.kept + outcome.kept.length,
         digests: [...current.digests, digest],
-        hashedIds: current.hashedIds.length >= HASHED_IDS_LIMIT ? current.hashedIds : [...current.hashedIds, ...outcome.handled.map((id) => hashedId(key, place, id))].slice(0, HASHED_IDS_LIMIT),
-        keptIds: [...current.keptIds, ...outcome.kept.map((k) => hashedId(key, place, k.id))],
+        hashedIds: current.hashedIds.length >= HASHED_IDS_LIMIT ? current.hashedIds : [...current.hashedIds, ...hashed].slice(0, HASHED_IDS_LIMIT),
       },
     },
   };
@@ -263,7 +267,8 @@ function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: Erasu
         anonymised: t.anonymised,
         kept: t.kept,
         idsDigest: createHash("sha256").update(t.digests.join("")).digest("hex"),
-        ...(t.hashedIds.length <= HASHED_IDS_LIMIT ? { hashedIds: [...t.hashedIds].sort() } : {}),
+        // The hashes themselves only when they are all there (at most 1 000); the digest always.
+        ...(t.hashedIds.length === t.deleted + t.anonymised + t.kept ? { hashedIds: [...t.hashedIds].sort() } : {}),
       },
     ]),
   );

@@ -65,7 +65,7 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
           nextPage: index + 1,
           places: {
             ...job.value.places,
-            [unit.name]: { deleted: (prior?.deleted ?? 0) + deleted, anonymised: 0, kept: 0, digests: [], hashedIds: [], keptIds: [] },
+            [unit.name]: { deleted: (prior?.deleted ?? 0) + deleted, anonymised: 0, kept: 0, digests: [], hashedIds: [] },
           },
           exceptions: hold === undefined ? job.value.exceptions : { ...job.value.exceptions, [unit.name]: { count: 0, reason: `legal hold: ${hold.reason}` } },
         },
