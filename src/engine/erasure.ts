@@ -4,7 +4,7 @@ import type { DataMap } from "../domain/data-map.js";
 import { batches, coveringHold, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
 import { toEngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS } from "../domain/identifiers.js";
-import { completeErasure, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { completeErasure, failWork, packageDeleted, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { isTerminal } from "../domain/lifecycle.js";
 import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
@@ -97,7 +97,9 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
         job = await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag);
         seq += 1;
       }
-      job = await rt.jobs.replace({ ...job.value, step: "verify" }, job.etag);
+      // The subject's earlier access and portability packages are copies of the data: they go too.
+      const exports = await deleteEarlierPackages(rt, request, job.value.subjectKeys, log);
+      job = await rt.jobs.replace(exports === 0 ? { ...job.value, step: "verify" } : tally({ ...job.value, step: "verify" }, "exports", { deleted: exports, anonymised: 0, kept: [], handled: [] }, job.value.nextPage, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag);
     }
 
     if (job.value.step === "verify") {
@@ -145,6 +147,20 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     }
     throw error;
   }
+}
+
+/** Deletes every blob of the subject's earlier export packages and voids their links; safe to repeat. */
+async function deleteEarlierPackages(rt: Runtime, request: PrivacyRequestRecord, subjectKeys: readonly string[], log: Logger): Promise<number> {
+  const earlier = await rt.requests.forSubject(request.orgId, subjectKeys, ["access", "portability"]);
+  const container = rt.settings.PRIVACY_ASSETS_CONTAINER;
+  let deleted = 0;
+  for (const { value: exported } of earlier) {
+    const prefix = `${request.orgId}/exports/${exported.id}/`;
+    const names = (await rt.blobSource.listPage(container, prefix, { limit: 256 })).items.map((b) => b.name);
+    if (names.length > 0) deleted += (await rt.blobEraser.deleteBatch(container, names)).deleted;
+    await mutate(rt, exported.id, (current) => packageDeleted(current.value, rt.now()), log);
+  }
+  return deleted;
 }
 
 /** Marks a job done and drops the subject's keys it held; safe to repeat. */

@@ -43,6 +43,7 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
   if (request.status !== "in-progress") return; // done, cancelled or not ours: nothing to do
   const kind = request.type as ExportKind;
   let step = "discovery";
+  const blobName = safeEntryName(request.orgId, "exports", request.id, `${kind}-${request.id}.zip`);
   try {
     const org = await rt.orgs.get(request.orgId);
     const country = org?.defaultCountry;
@@ -71,7 +72,6 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
 
     step = "packaging";
     const keys: KeySet = new Map(Object.entries(result.keys));
-    const blobName = safeEntryName(request.orgId, "exports", request.id, `${kind}-${request.id}.zip`);
     const written = { items: 0, blobs: 0 };
     const pkg = await writeZipPackage(
       (stream) => rt.packages.upload(blobName, stream, { requestid: request.id, kind }),
@@ -104,6 +104,10 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS || (error.isCallerFault && error.code !== "conflict")) {
       const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
       await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+      // A failed request delivers nothing: a package already written must not linger.
+      await rt.packages.delete(blobName).catch((deleting: unknown) => {
+        log.warn("package of a failed export not deleted yet", { requestId, error: toEngineError(deleting).code });
+      });
       // A caller's mistake (a refused destination) will not heal on retry: the request is failed, the message done.
       if (error.isCallerFault) return;
     }

@@ -31,6 +31,8 @@ export interface RequestStore {
   list(filter: RequestFilter, page: { limit: number; continuationToken?: string }): Promise<Page<PrivacyRequestRecord>>;
   /** Open requests whose stored effective due date is on or before `date` (YYYY-MM-DD), page by page. */
   deadlineCandidates(date: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
+  /** An org's requests about any of these subject keys, of these types (a subject's earlier exports). */
+  forSubject(orgId: string, subjectKeys: readonly string[], types: readonly string[]): Promise<Versioned<PrivacyRequestRecord>[]>;
   /** Requests whose package link expired before `before` and whose package is not yet deleted. */
   expiredDeliveries(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
   /** Requests whose effects were committed but not yet flushed, last written before `before`. */

@@ -95,6 +95,25 @@ export class CosmosRequestStore implements RequestStore {
     );
   }
 
+  async forSubject(orgId: string, subjectKeys: readonly string[], types: readonly string[]): Promise<Versioned<PrivacyRequestRecord>[]> {
+    const found: Versioned<PrivacyRequestRecord>[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.versionedPage(
+        "SELECT * FROM c WHERE c.orgId = @orgId AND ARRAY_CONTAINS(@keys, c.subjectKey) AND ARRAY_CONTAINS(@types, c.type)",
+        [
+          { name: "@orgId", value: orgId },
+          { name: "@keys", value: subjectKeys },
+          { name: "@types", value: types },
+        ],
+        token,
+      );
+      found.push(...page.items);
+      token = page.continuationToken;
+    } while (token !== undefined);
+    return found;
+  }
+
   async expiredDeliveries(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>> {
     return this.versionedPage(
       "SELECT * FROM c WHERE IS_DEFINED(c.delivery) AND NOT IS_DEFINED(c.delivery.deletedAt) AND c.delivery.expiresAt < @before",

@@ -117,6 +117,23 @@ describe("erasure", () => {
     for (const value of [mila.phone, mila.email, mila.name, ...mila.contactIds]) expect(text).not.toContain(value);
   });
 
+  it("deletes the subject's earlier access packages and voids their links", async () => {
+    const person = dataset.items.contacts.find((c) => c.orgId === "org-demo" && c.id === "contact-demo-0009");
+    if (person === undefined) throw new Error("seed changed");
+    const access = await erase("org-demo", { contactId: person.id }, "access");
+    const before = (await call(getRequestHandler, { path: "/x", params: { id: access.id } })).body as { delivery?: { url?: string } };
+    const link = before.delivery?.url ?? "";
+    expect((await fetch(link)).status).toBe(200);
+    const erased = await erase("org-demo", { phone: person.phone });
+    expect(erased.status).toBe("completed");
+    expect((await fetch(link)).status).toBe(404);
+    const after = (await call(getRequestHandler, { path: "/x", params: { id: access.id } })).body as { delivery?: { url?: string; deletedAt?: string } };
+    expect(after.delivery?.deletedAt).toBeDefined();
+    expect(after.delivery?.url).toBeUndefined();
+    const certificate = (await call(certificateHandler, { path: "/x", params: { id: erased.id } })).body as Certificate;
+    expect(certificate.places.exports?.deleted).toBe(1);
+  });
+
   it("runs twice safely: a redelivered message changes nothing", async () => {
     const jonas = HARD_CASES.crossOrgPhone.contacts[1];
     const view = await erase(jonas.orgId, { contactId: jonas.contactId });

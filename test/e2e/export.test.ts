@@ -186,6 +186,9 @@ describe("portability export", () => {
     const view = await openAndRun({ type: "portability", subject: { phone: mila.phone }, destination });
     expect(view.status).toBe("failed");
     expect(view.failure?.step).toBe("delivery");
+    // Nothing is delivered, so nothing lingers.
+    const left = rt.clients.blobs.getContainerClient(rt.settings.PRIVACY_ASSETS_CONTAINER).listBlobsFlat({ prefix: `${mila.orgId}/exports/${view.id}/` });
+    expect((await left.next()).done).toBe(true);
     const { resources } = await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("outbox").items
       .query<{ type: string; data: { kind?: string } }>({ query: "SELECT * FROM c WHERE c.requestId = @id", parameters: [{ name: "@id", value: view.id }] })
       .fetchAll();
