@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hashedId, signCertificate, type Certificate } from "../domain/certificate.js";
 import type { DataMap } from "../domain/data-map.js";
 import { batches, coveringHold, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
@@ -34,6 +34,8 @@ export interface ErasureJob {
   readonly id: string;
   readonly orgId: string;
   readonly step: "discovery" | "erase" | "verify" | "certify" | "done";
+  /** The run whose manifest the job follows; a discovery claims it under the job's ETag. */
+  readonly run?: string;
   readonly startedAt: string;
   /** The subject's keys from discovery; dropped when the job is done. */
   readonly keys: Record<string, string[]>;
@@ -66,9 +68,12 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     const options = { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(org?.defaultCountry === undefined ? {} : { defaultCountry: org.defaultCountry }) };
 
     if (job.value.step === "discovery") {
+      // Claim this discovery: a duplicate message that claims later wins, and this run then stops
+      // at its next checkpoint (stale ETag) without touching the other's manifest.
+      const run = randomUUID();
+      job = await rt.jobs.replace({ ...job.value, run }, job.etag);
       let seq = 0;
-      const result = await discover(rt.dataMap, request.orgId, request.subject, ports, options, (entry) => rt.manifests.write(requestId, seq++, entry));
-      await rt.manifests.truncate(requestId, seq);
+      const result = await discover(rt.dataMap, request.orgId, request.subject, ports, options, (entry) => rt.manifests.write(requestId, run, seq++, entry));
       const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind, value)));
       job = await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages: seq, nextPage: 0 }, job.etag);
       const now = rt.now();
@@ -82,7 +87,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       const holds = await rt.legalHolds.forOrg(request.orgId);
       const sliceEnds = Date.now() + rt.settings.PRIVACY_ERASURE_SLICE_MS;
       let seq = 0;
-      for await (const entry of rt.manifests.list(requestId)) {
+      for await (const entry of rt.manifests.list(requestId, job.value.run ?? "")) {
         if (seq < job.value.nextPage) {
           seq += 1;
           continue;

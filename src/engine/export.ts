@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { parse } from "csv-parse";
 import { addDays } from "date-fns";
 import { categoryOf, type Category, type ContainerMapping, type DataMap } from "../domain/data-map.js";
@@ -49,10 +50,11 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     const country = org?.defaultCountry;
     const ports: DiscoveryPorts = { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve };
     let seq = 0;
+    // This run's own manifest: a duplicate message running at the same time writes its own.
+    const run = randomUUID();
     const result = await discover(rt.dataMap, request.orgId, request.subject, ports, { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(country === undefined ? {} : { defaultCountry: country }) }, (entry) =>
-      rt.manifests.write(request.id, seq++, entry),
+      rt.manifests.write(request.id, run, seq++, entry),
     );
-    await rt.manifests.truncate(request.id, seq);
     const now = rt.now();
     await mutate(rt, requestId, (c) =>
       recordDiscovery(
@@ -75,7 +77,7 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     const written = { items: 0, blobs: 0 };
     const pkg = await writeZipPackage(
       (stream) => rt.packages.upload(blobName, stream, { requestid: request.id, kind }),
-      (zip) => buildPackage(rt, request, kind, keys, result.items, country, zip, written),
+      (zip) => buildPackage(rt, request, run, kind, keys, result.items, country, zip, written),
       { mtime: now },
     );
 
@@ -127,6 +129,7 @@ function inScope(kind: ExportKind, place: { providedBySubject: boolean }): boole
 async function buildPackage(
   rt: Runtime,
   request: PrivacyRequestRecord,
+  run: string,
   kind: ExportKind,
   keys: KeySet,
   found: Readonly<Record<string, number>>,
@@ -173,7 +176,7 @@ async function buildPackage(
 
   // Files and CSV rows, from the manifest that discovery wrote.
   const rowsByLayout = new Map<string, { blob: string; rows: readonly number[] }[]>();
-  for await (const entry of rt.manifests.list(request.id)) {
+  for await (const entry of rt.manifests.list(request.id, run)) {
     const layout = map.blobs.find((b) => b.name === entry.name);
     if (layout === undefined || !inScope(kind, layout)) continue;
     if (entry.source === "blobs") await addFiles(rt, zip, request.orgId, rt.resolve.container(layout.container), entry, (n) => {

@@ -118,12 +118,13 @@ export interface ManifestEntry {
   readonly rows?: { readonly blob: string; readonly rows: readonly number[] };
 }
 
+/**
+ * A request's discovery manifests, page by page, each under the run that wrote it: two copies of a
+ * message running at once write separate manifests, and each reads back only its own.
+ */
 export interface ManifestStore {
-  /** Writes the manifest of a request, page by page; a repeated run replaces it (pages are numbered). */
-  write(requestId: string, seq: number, entry: ManifestEntry): Promise<void>;
-  /** Drops pages numbered `fromSeq` and after (left by an earlier, longer run). */
-  truncate(requestId: string, fromSeq: number): Promise<void>;
-  list(requestId: string): AsyncIterable<ManifestEntry>;
+  write(requestId: string, run: string, seq: number, entry: ManifestEntry): Promise<void>;
+  list(requestId: string, run: string): AsyncIterable<ManifestEntry>;
 }
 
 /** Where packages go: upload, a read-only link to one package, a copy to another controller, removal. */

@@ -6,6 +6,7 @@ import { verifyCertificate, type Certificate } from "../../src/domain/certificat
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { REDACTED } from "../../src/domain/erasure.js";
 import { discover } from "../../src/engine/discovery.js";
+import { runErasure } from "../../src/engine/erasure.js";
 import { buildDataset, HARD_CASES, type Dataset } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery } from "../support/discovery-oracle.js";
@@ -132,6 +133,27 @@ describe("erasure", () => {
     expect(after.delivery?.url).toBeUndefined();
     const certificate = (await call(certificateHandler, { path: "/x", params: { id: erased.id } })).body as Certificate;
     expect(certificate.places.exports?.deleted).toBe(1);
+  });
+
+  it("survives two copies of its message running at once", async () => {
+    const person = dataset.items.contacts.find((c) => c.orgId === "org-demo" && c.id === "contact-demo-0012");
+    if (person === undefined) throw new Error("seed changed");
+    const subject = { contactId: person.id };
+    const expected = expectedDiscovery(rt.dataMap, dataset, "org-demo", subject, "DE");
+    const before = await snapshotPlatform(rt);
+    const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId: "org-demo", subject, verification: { method: "attested", by: "desk" } } });
+    const id = (opened.body as View).id;
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    // Both copies run together; a copy that loses its claim stops, a redelivery finishes what is left.
+    await Promise.allSettled([runErasure(rt, id, { attempt: 1 }, log), runErasure(rt, id, { attempt: 1 }, log)]);
+    for (let attempt = 2; attempt <= 3; attempt += 1) await runErasure(rt, id, { attempt }, log).catch(() => undefined);
+    const view = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    expect(view.status).toBe("completed");
+    compare(before, await snapshotPlatform(rt), "org-demo", expected);
+    expect(await rediscover("org-demo", subject)).toEqual([]);
+    const certificate = (await call(certificateHandler, { path: "/x", params: { id } })).body as Certificate;
+    expect(certificate.verification.remaining).toBe(0);
+    expect(certificate.places.contacts?.deleted).toBe(1);
   });
 
   it("runs twice safely: a redelivered message changes nothing", async () => {
