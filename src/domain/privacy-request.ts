@@ -533,7 +533,10 @@ export function completeExport(
   now: Date,
   dueSoonDays: number,
 ): RequestChange {
-  const next = moved(record, "complete", now, dueSoonDays, {
+  // The destination URL carries a write credential to another controller's storage: once the
+  // package is sent, only its host (in the delivery) stays.
+  const { destination: _sent, ...withoutDestination } = record;
+  const next = moved(withoutDestination, "complete", now, dueSoonDays, {
     delivery,
     progress: { ...record.progress, step: "delivered", itemsWritten: written.items, blobsWritten: written.blobs },
     resolution: { outcome: "completed", at: now.toISOString(), by: executor },
@@ -610,7 +613,8 @@ export function completeErasure(record: PrivacyRequestRecord, certificate: Certi
     (sum, p) => ({ deleted: sum.deleted + p.deleted, anonymised: sum.anonymised + p.anonymised, kept: sum.kept + p.kept }),
     { deleted: 0, anonymised: 0, kept: 0 },
   );
-  const next = moved(record, "complete", now, dueSoonDays, {
+  // An erased subject's identifiers leave the request too; its keyed hash names it from now on.
+  const next = moved({ ...record, subject: {} }, "complete", now, dueSoonDays, {
     certificate,
     progress: { ...record.progress, step: "certified" },
     resolution: {

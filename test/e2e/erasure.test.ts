@@ -87,6 +87,8 @@ describe("erasure", () => {
     const before = await snapshotPlatform(rt);
     const view = await erase(mila.orgId, subject);
     expect(view.status).toBe("completed");
+    // The request itself no longer holds her identifiers.
+    expect(JSON.stringify(await rt.requests.get(view.id))).not.toContain(mila.phone);
     const after = await snapshotPlatform(rt);
     compare(before, after, mila.orgId, expected);
 

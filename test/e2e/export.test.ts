@@ -157,6 +157,9 @@ describe("portability export", () => {
     const view = await openAndRun({ type: "portability", subject: { phone: mila.phone }, destination });
     expect(view.status).toBe("completed");
     expect(view.delivery?.sentTo).toBe(new URL(destination).host);
+    // The destination's write signature is not kept once the package is sent.
+    expect(JSON.stringify(await rt.requests.get(view.id))).not.toContain(encodeURIComponent(new URL(destination).searchParams.get("sig") ?? "none"));
+    expect(JSON.stringify(await rt.requests.get(view.id))).not.toContain(new URL(destination).searchParams.get("sig") ?? "none");
     const entries = await download(view);
     const names = [...entries.keys()];
     // Provided: contacts, messages, orders, media. Derived or the org's: campaign events, conversations, imports.
