@@ -9,7 +9,7 @@ import {
 } from "../../functions/requests.js";
 import { healthHandler, openApiHandler } from "../../functions/system.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, ORG_A, ORG_B, ORG_UNKNOWN, setupEngine } from "../support/engine.js";
+import { call, ORG_A, ORG_B, ORG_UNKNOWN, countRequests, setupEngine } from "../support/engine.js";
 
 interface View {
   id: string;
@@ -43,14 +43,6 @@ const subject = { phone: "+49 30 901820", email: " Mila.Hartmann@Example.com " }
 const open = (body: Record<string, unknown>, key: Parameters<typeof call>[1]["key"] = "admin", headers: Record<string, string> = {}) =>
   call(submitRequestHandler, { path: "/api/requests", body, key, headers });
 
-async function countRequests(): Promise<number> {
-  const { resources } = await rt.clients.cosmos
-    .database(rt.settings.PRIVACY_DATABASE)
-    .container("requests")
-    .items.query<number>("SELECT VALUE COUNT(1) FROM c")
-    .fetchAll();
-  return resources[0] ?? 0;
-}
 
 describe("POST /api/requests", () => {
   it("opens a request with the org's jurisdiction, a normalised subject and a due date", async () => {
@@ -131,13 +123,13 @@ describe("POST /api/requests", () => {
   });
 
   it("stores concurrent submissions with one Idempotency-Key exactly once", async () => {
-    const before = await countRequests();
+    const before = await countRequests(rt);
     const body = { type: "access", orgId: ORG_A, subject: { contactId: "c-race" } };
     const results = await Promise.all(Array.from({ length: 8 }, () => open(body, "admin", { "idempotency-key": "race-1" })));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 200)).toHaveLength(7);
     expect(new Set(results.map((r) => (r.body as View).id)).size).toBe(1);
-    expect(await countRequests()).toBe(before + 1);
+    expect(await countRequests(rt)).toBe(before + 1);
   });
 
   it.each([
@@ -153,18 +145,18 @@ describe("POST /api/requests", () => {
     ["changes on access", { type: "access", orgId: ORG_A, subject: { userId: "u" }, changes: [{ field: "name", value: "x" }] }, "changes"],
     ["__proto__ key", JSON.parse('{"type":"access","orgId":"org-alpha","subject":{"userId":"u"},"__proto__":{"admin":true}}') as unknown, "__proto__"],
   ])("refuses %s with a 400 naming the field and stores nothing", async (_name, body, path) => {
-    const before = await countRequests();
+    const before = await countRequests(rt);
     const response = await call(submitRequestHandler, { path: "/api/requests", body });
     expect(response.status).toBe(400);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     const problem = response.body as Problem;
     expect(problem.status).toBe(400);
     expect(problem.errors?.map((e) => e.path)).toContain(path);
-    expect(await countRequests()).toBe(before);
+    expect(await countRequests(rt)).toBe(before);
   });
 
   it("refuses malformed JSON, wrong content types, big bodies and bad idempotency keys", async () => {
-    const before = await countRequests();
+    const before = await countRequests(rt);
     const malformed = await call(submitRequestHandler, { path: "/api/requests", rawBody: '{"type": "access",', headers: { "content-type": "application/json" } });
     expect(malformed.status).toBe(400);
     expect((malformed.body as Problem).reason).toBe("malformed-json");
@@ -177,7 +169,7 @@ describe("POST /api/requests", () => {
     expect(big.status).toBe(413);
     const badKey = await open({ type: "access", orgId: ORG_A, subject: { userId: "u" } }, "admin", { "idempotency-key": "has space" });
     expect(badKey.status).toBe(400);
-    expect(await countRequests()).toBe(before);
+    expect(await countRequests(rt)).toBe(before);
   });
 
   it("answers 404 for an unknown org and for an org the caller may not act on", async () => {

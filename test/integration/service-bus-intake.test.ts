@@ -11,7 +11,7 @@ import { startLocalHost } from "../../src/local/host.js";
 import { enqueueErasure } from "../../src/public.js";
 import { resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { invocationContext, ORG_UNKNOWN, setupEngine } from "../support/engine.js";
+import { invocationContext, ORG_UNKNOWN, countRequests, setupEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
 /**
@@ -81,14 +81,6 @@ async function requestsOf(orgId: string) {
   return (await rt.requests.list({ orgIds: "*", orgId }, { limit: 100 })).items;
 }
 
-async function requestCount(): Promise<number> {
-  const { resources } = await rt.clients.cosmos
-    .database(rt.settings.PRIVACY_DATABASE)
-    .container("requests")
-    .items.query<number>("SELECT VALUE COUNT(1) FROM c")
-    .fetchAll();
-  return resources[0] ?? 0;
-}
 
 async function alertOf(auditRequestId: string): Promise<OutboxEvent[]> {
   const { resources } = await rt.clients.cosmos
@@ -221,12 +213,12 @@ describe("the erasure intake", () => {
 
     it.each(cases)("is completed, audited and alerted, and opens nothing: $name", async ({ body, reason, issues, org }) => {
       const messageId = randomUUID();
-      const before = await requestCount();
+      const before = await countRequests(rt);
       const linesBefore = capturedLines.length;
       await expect(deliver(body(), messageId)).resolves.toBeUndefined();
       // Delivered again (the completion was lost): still one audit entry and one alert.
       await expect(deliver(body(), messageId, 2)).resolves.toBeUndefined();
-      expect(await requestCount()).toBe(before);
+      expect(await countRequests(rt)).toBe(before);
 
       const auditRequestId = `servicebus:${messageId}`;
       const entries: AuditEntry[] = await rt.audit.listForRequest(auditRequestId);

@@ -147,3 +147,9 @@ export async function issuedCode(rt: Runtime, requestId: string): Promise<{ code
 export function seedDemo(rt: Runtime, options?: Parameters<typeof seedPlatform>[1]): ReturnType<typeof seedPlatform> {
   return seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: rt.settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: rt.settings.PRIVACY_ASSETS_CONTAINER }, options);
 }
+
+/** How many requests the engine has stored (to prove a refused call stored nothing). */
+export async function countRequests(rt: Runtime): Promise<number> {
+  const { resources } = await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("requests").items.query<number>("SELECT VALUE COUNT(1) FROM c").fetchAll();
+  return resources[0] ?? 0;
+}
