@@ -4,12 +4,13 @@ import type { DataMap } from "../domain/data-map.js";
 import { batches, coveringHold, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
 import { toEngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS } from "../domain/identifiers.js";
-import { completeErasure, failWork, packageDeleted, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { completeErasure, packageDeleted, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { isTerminal } from "../domain/lifecycle.js";
 import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
 import { mutate } from "./commit.js";
+import { discoverIntoManifest, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
 import { discover, rowMatches, type DiscoveryPorts } from "./discovery.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
@@ -51,8 +52,7 @@ export interface ErasureJob {
 const HASHED_IDS_LIMIT = 1000;
 
 export async function runErasure(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
-  const started = await mutate(rt, requestId, (c) => (c.value.status === "queued" ? startWork(c.value, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
-  const request = started.value;
+  const request = await takeRequest(rt, requestId, () => executor, log);
   if (request.status !== "in-progress") {
     // A request that ended (certified, failed, cancelled) closes its job: the subject's keys go,
     // also when the process died between the certificate and the job's last checkpoint.
@@ -72,14 +72,10 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       // at its next checkpoint (stale ETag) without touching the other's manifest.
       const run = randomUUID();
       job = await rt.jobs.replace({ ...job.value, run }, job.etag);
-      let seq = 0;
-      const result = await discover(rt.dataMap, request.orgId, request.subject, ports, options, (entry) => rt.manifests.write(requestId, run, seq++, entry));
+      const { result, pages } = await discoverIntoManifest(rt, request, run, options.defaultCountry);
       const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind, value)));
-      job = await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages: seq, nextPage: 0 }, job.etag);
-      const now = rt.now();
-      await mutate(rt, requestId, (c) =>
-        recordDiscovery(c.value, { items: result.items, blobs: result.blobs, csvRows: result.csvRows, keys: Object.fromEntries(Object.entries(result.keys).map(([k, v]) => [k, v.length])), completedAt: now.toISOString() }, executor, now),
-      log);
+      job = await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages, nextPage: 0 }, job.etag);
+      await recordDiscoveryOf(rt, requestId, result, executor, log);
     }
 
     if (job.value.step === "erase") {
@@ -143,8 +139,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     }
     log.warn("erasure step failed", { requestId, step, attempt: context.attempt, error: error.code });
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
-      const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
-      await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+      await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
       // Best effort: the original error is what the host must see; a later redelivery closes it.
       await closeJob(rt, requestId).catch((closing: unknown) => {
         log.warn("erasure job not closed yet", { requestId, error: toEngineError(closing).code });

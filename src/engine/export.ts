@@ -6,15 +6,13 @@ import type { KeySet } from "../domain/discovery-query.js";
 import { EngineError, toEngineError } from "../domain/errors.js";
 import {
   completeExport,
-  failWork,
-  recordDiscovery,
-  startWork,
   type Delivery,
   type PrivacyRequestRecord,
 } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
-import { discover, matchingPages, type DiscoveryPorts } from "./discovery.js";
+import { discoverIntoManifest, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
+import { matchingPages } from "./discovery.js";
 import { safeEntryName, writeZipPackage, type PackageBuilder } from "./package-writer.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 import { renderSummary } from "./export-summary.js";
@@ -39,8 +37,7 @@ function asStored(item: Readonly<Record<string, unknown>>): Record<string, unkno
 }
 
 export async function runExport(rt: Runtime, requestId: string, context: ExportContext, log: Logger): Promise<void> {
-  const started = await mutate(rt, requestId, (c) => (c.value.status === "queued" ? startWork(c.value, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
-  const request = started.value;
+  const request = await takeRequest(rt, requestId, executorOf, log);
   if (request.status !== "in-progress") return; // done, cancelled or not ours: nothing to do
   const kind = request.type as ExportKind;
   let step = "discovery";
@@ -48,28 +45,11 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
   try {
     const org = await rt.orgs.get(request.orgId);
     const country = org?.defaultCountry;
-    const ports: DiscoveryPorts = { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve };
-    let seq = 0;
     // This run's own manifest: a duplicate message running at the same time writes its own.
     const run = randomUUID();
-    const result = await discover(rt.dataMap, request.orgId, request.subject, ports, { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(country === undefined ? {} : { defaultCountry: country }) }, (entry) =>
-      rt.manifests.write(request.id, run, seq++, entry),
-    );
+    const { result } = await discoverIntoManifest(rt, request, run, country);
+    await recordDiscoveryOf(rt, requestId, result, executorOf(request), log);
     const now = rt.now();
-    await mutate(rt, requestId, (c) =>
-      recordDiscovery(
-        c.value,
-        {
-          items: result.items,
-          blobs: result.blobs,
-          csvRows: result.csvRows,
-          keys: Object.fromEntries(Object.entries(result.keys).map(([k, v]) => [k, v.length])),
-          completedAt: now.toISOString(),
-        },
-        executorOf(c.value),
-        now,
-      ),
-    log);
     log.info("discovery done", { requestId, subjectKey: request.subjectKey, rounds: result.rounds, queryPages: result.queryPages });
 
     step = "packaging";
@@ -104,8 +84,7 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     const error = toEngineError(thrown);
     log.warn("export step failed", { requestId, step, attempt: context.attempt, error: error.code });
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS || (error.isCallerFault && error.code !== "conflict")) {
-      const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
-      await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: context.attempt }, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+      await failRequest(rt, requestId, { executor: executorOf(request), step, error, attempt: context.attempt }, log);
       // A failed request delivers nothing: a package already written must not linger.
       await rt.packages.delete(blobName).catch((deleting: unknown) => {
         log.warn("package of a failed export not deleted yet", { requestId, error: toEngineError(deleting).code });

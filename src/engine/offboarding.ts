@@ -3,10 +3,11 @@ import { signCertificate } from "../domain/certificate.js";
 import { batches } from "../domain/erasure.js";
 import { utcDate } from "../domain/deadlines.js";
 import { toEngineError } from "../domain/errors.js";
-import { completeErasure, failWork, startWork } from "../domain/privacy-request.js";
+import { completeErasure } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
 import { mutate } from "./commit.js";
+import { failRequest, takeRequest } from "./work.js";
 import type { ErasureJob } from "./erasure.js";
 import type { Logger } from "./ports.js";
 
@@ -37,8 +38,7 @@ function unitsOf(rt: Runtime): Unit[] {
 const executor = "offboarding-executor";
 
 export async function runOrgOffboarding(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
-  const started = await mutate(rt, requestId, (c) => (c.value.status === "queued" ? startWork(c.value, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
-  const request = started.value;
+  const request = await takeRequest(rt, requestId, () => executor, log);
   if (request.status !== "in-progress") return;
   const orgId = request.orgId;
   const units = unitsOf(rt);
@@ -114,7 +114,7 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
     if (error.reason === "stale") return;
     log.warn("offboarding step failed", { requestId, step, attempt: context.attempt, error: error.code });
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
-      await mutate(rt, requestId, (c) => failWork(c.value, { step, reason: `${error.code}: ${error.reason}`, at: rt.now().toISOString(), attempts: context.attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+      await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
     }
     throw error;
   }
