@@ -5,6 +5,9 @@ import { processWorkItem, type Executor } from "../src/engine/work.js";
 import { runExport } from "../src/engine/export.js";
 import { runErasure } from "../src/engine/erasure.js";
 import { runOrgOffboarding } from "../src/engine/offboarding.js";
+import { runRectification } from "../src/engine/rectification.js";
+import { runRestriction } from "../src/engine/restriction.js";
+import { runSuppression } from "../src/engine/suppression.js";
 import { deleteExpiredPackages } from "../src/engine/package-expiry.js";
 import type { RequestType } from "../src/domain/request.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
@@ -25,6 +28,10 @@ export const executors: Partial<Record<RequestType, Executor>> = {
   erasure: runErasure,
   "child-data": runErasure,
   "org-offboarding": runOrgOffboarding,
+  rectification: runRectification,
+  restriction: runRestriction,
+  objection: runSuppression,
+  "consent-withdrawal": runSuppression,
 };
 
 /**

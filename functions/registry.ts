@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { LegalHoldBody, LegalHoldsQuery, liftHold, listHolds, placeHold } from "../src/engine/legal-holds.js";
+import { SubjectStatusQuery, subjectStatus } from "../src/engine/subject-status.js";
+import { RESTRICTION_GROUNDS, SUPPRESSION_PURPOSES } from "../src/domain/request.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
@@ -20,6 +22,23 @@ const HoldView = z
   })
   .meta({ id: "LegalHold" });
 const HoldParams = z.object({ orgId: OrgId, holdId: z.uuid() });
+
+const StatusView = z
+  .object({
+    orgId: z.string(),
+    subjectKey: z.string().describe("keyed hash of the identifier looked up"),
+    restricted: z.boolean().describe("true: keep the data, use it for nothing but storage, legal claims and the subject's own requests"),
+    restriction: z.object({ since: z.string(), ground: z.enum(RESTRICTION_GROUNDS) }).optional(),
+    suppressions: z.array(z.object({ purpose: z.enum(SUPPRESSION_PURPOSES), since: z.string(), absolute: z.boolean(), basis: z.enum(["objection", "consent-withdrawal"]) })),
+    legalHolds: z.array(z.object({ id: z.string(), category: z.string().optional(), until: z.string().optional() })),
+  })
+  .meta({ id: "SubjectStatus" });
+
+export const subjectStatusHandler = endpoint({
+  action: "status:read",
+  query: SubjectStatusQuery,
+  handle: async ({ caller, query, rt }) => json(200, await subjectStatus(rt, caller, query), { "cache-control": "no-store" }),
+});
 
 export const placeHoldHandler = endpoint({
   action: "registry:write",
@@ -43,6 +62,25 @@ export const liftHoldHandler = endpoint({
 });
 
 export const registryFunctions: readonly HttpFunctionDefinition[] = [
+  {
+    kind: "http",
+    name: "subjects-status",
+    methods: ["GET"],
+    route: "subjects/status",
+    handler: subjectStatusHandler,
+    doc: {
+      summary: "What other services may do with a subject's data: restriction, suppressed purposes, legal holds (one identifier, hashed for the lookup)",
+      tags: ["registry"],
+      query: SubjectStatusQuery,
+      responses: {
+        200: { description: "The subject's status (an unknown subject: nothing restricted or suppressed)", body: StatusView },
+        400: problem("Invalid query"),
+        401: problem("No or bad credentials"),
+        403: problem("Role may not read statuses"),
+        404: problem("An org the caller may not act on"),
+      },
+    },
+  },
   {
     kind: "http",
     name: "legal-holds-place",

@@ -3,6 +3,7 @@ import {
   CancelBody,
   EmptyBody,
   ExtendBody,
+  LiftBody,
   ListRequestsQuery,
   RejectBody,
   RequestIdParam,
@@ -21,6 +22,7 @@ import {
   getRequest,
   issueVerificationCode,
   listRequests,
+  liftRestriction,
   reject,
   submitRequest,
   verifyRequest,
@@ -121,6 +123,13 @@ export const cancelHandler = endpoint({
   params: IdParams,
   body: CancelBody,
   handle: async ({ caller, params, body, rt, log }) => json(200, view(rt, await cancel(rt, caller, params.id, body.reason, log))),
+});
+
+export const liftHandler = endpoint({
+  action: "request:lift",
+  params: IdParams,
+  body: LiftBody,
+  handle: async ({ caller, params, body, rt, log }) => json(202, view(rt, await liftRestriction(rt, caller, params.id, body.reason, log))),
 });
 
 export const auditHandler = endpoint({
@@ -254,6 +263,20 @@ export const requestFunctions: readonly HttpFunctionDefinition[] = [
       params: idParam,
       body: CancelBody,
       responses: { 200: { description: "Cancelled", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
+    },
+  },
+  {
+    kind: "http",
+    name: "requests-lift",
+    methods: ["POST"],
+    route: "requests/{id}/lift",
+    handler: liftHandler,
+    doc: {
+      summary: "Lift a restriction (Art. 18(3)): the subject is told first, then the markers come off",
+      tags: ["requests"],
+      params: idParam,
+      body: LiftBody,
+      responses: { 202: { description: "Lift notice sent; the markers come off in the background", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
     },
   },
   {

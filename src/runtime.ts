@@ -7,6 +7,8 @@ import { loadDataMap } from "./config/data-map-loader.js";
 import type { DataMap } from "./domain/data-map.js";
 import type { DiscoveryPorts } from "./engine/discovery.js";
 import type {
+  ItemUpdater,
+  SubjectRegistry,
   AuditStore,
   BlobEraser,
   BlobSource,
@@ -25,6 +27,8 @@ import type {
 import type { ErasureJob } from "./engine/erasure.js";
 import { CosmosJobStore } from "./stores/cosmos-job-store.js";
 import { CosmosLegalHoldStore } from "./stores/cosmos-legal-holds.js";
+import { CosmosSubjectRegistry } from "./stores/cosmos-subject-registry.js";
+import { CosmosItemUpdater } from "./stores/cosmos-item-updater.js";
 import { AzureBlobEraser, CosmosItemEraser } from "./stores/erasure-ops.js";
 import { createBlobPackageStore } from "./stores/blob-packages.js";
 import { AzureBlobSource } from "./stores/blob-source.js";
@@ -51,6 +55,9 @@ export interface Runtime {
   readonly packages: PackageStore;
   readonly jobs: JobStore<ErasureJob>;
   readonly legalHolds: LegalHoldStore;
+  /** Subject entries (restriction, suppressions, holds) for the status lookup. */
+  readonly registry: SubjectRegistry;
+  readonly itemUpdater: ItemUpdater;
   readonly itemEraser: ItemEraser;
   readonly blobEraser: BlobEraser;
   /** The map's aliases resolved: `platform` → PLATFORM_DATABASE, `assets` → PRIVACY_ASSETS_CONTAINER. */
@@ -83,6 +90,8 @@ export function createRuntime(settings: Settings): Runtime {
     }),
     jobs: new CosmosJobStore<ErasureJob>(privacy.container(PRIVACY_CONTAINERS.jobs.id)),
     legalHolds: new CosmosLegalHoldStore(privacy.container(PRIVACY_CONTAINERS.registry.id)),
+    registry: new CosmosSubjectRegistry(privacy.container(PRIVACY_CONTAINERS.registry.id)),
+    itemUpdater: new CosmosItemUpdater(cosmos),
     itemEraser: new CosmosItemEraser(cosmos),
     blobEraser: new AzureBlobEraser(blobs, settings.PRIVACY_BLOB_VERSIONING),
     resolve: {

@@ -10,6 +10,10 @@ export const ACTIONS = [
   "request:reject",
   "request:cancel",
   "audit:read",
+  /** Lift a restriction (Art. 18(3)). */
+  "request:lift",
+  /** What other services may do with a subject's data: restriction, suppressions, holds. */
+  "status:read",
   /** Legal holds and other registry entries. */
   "registry:write",
 ] as const;
@@ -25,9 +29,9 @@ export interface Caller {
 
 const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   "privacy-admin": ACTIONS,
-  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel"],
+  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "request:lift", "status:read"],
   auditor: ["request:read", "audit:read"],
-  service: ["request:open"],
+  service: ["request:open", "status:read"],
 };
 
 /** Request types a role may open; `undefined` means every type. */

@@ -88,12 +88,36 @@ export const BlobLayout = z.strictObject({
 });
 export type BlobLayout = z.infer<typeof BlobLayout>;
 
+/** How a rectified value is checked and normalised; `phone` and `email` are identifiers too. */
+export const RECTIFIABLE_TYPES = ["text", "phone", "email", "date"] as const;
+
+/**
+ * A field a subject may have corrected (Art. 16) and every place it lives: `record` places are
+ * the subject's own record (set always), copies are set only where the item already holds the
+ * field (an order's customer name, a campaign send's phone).
+ */
+export const RectifiableField = z.strictObject({
+  field: z.string().regex(/^[a-z][A-Za-z0-9]{0,62}$/, "must be a camelCase field name, e.g. name"),
+  type: z.enum(RECTIFIABLE_TYPES),
+  places: z
+    .array(
+      z.strictObject({
+        container: slug,
+        path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/, "must be a field path without arrays, like customer.name"),
+        copy: z.boolean().default(false),
+      }),
+    )
+    .min(1),
+});
+export type RectifiableField = z.infer<typeof RectifiableField>;
+
 export const DataMapSchema = z
   .strictObject({
     version: z.literal(1),
     categories: z.array(Category).min(1),
     containers: z.array(ContainerMapping).min(1),
     blobs: z.array(BlobLayout),
+    rectification: z.array(RectifiableField).default([]),
   })
   .superRefine((map, ctx) => {
     const categories = new Set(map.categories.map((c) => c.id));
@@ -119,6 +143,15 @@ export const DataMapSchema = z
       container.matches.forEach((match, j) => {
         if (!produced.has(match.kind)) {
           ctx.addIssue({ code: "custom", path: ["containers", i, "matches", j, "kind"], message: `no container produces keys of kind ${match.kind}` });
+        }
+      });
+    });
+    const containerNames = new Set(map.containers.map((c) => c.name));
+    unique(map.rectification.map((f) => f.field), "rectification");
+    map.rectification.forEach((field, i) => {
+      field.places.forEach((place, j) => {
+        if (!containerNames.has(place.container)) {
+          ctx.addIssue({ code: "custom", path: ["rectification", i, "places", j, "container"], message: `unknown container ${place.container}` });
         }
       });
     });

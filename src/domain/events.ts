@@ -11,6 +11,14 @@ export const EVENT_TYPES = [
   "request.status-changed",
   "request.extended",
   "subject.erased",
+  /** Recipients correct their copies (Art. 19): field names, never values. */
+  "subject.rectified",
+  "subject.restricted",
+  /** The subject is told before a restriction is lifted (Art. 18(3)). */
+  "restriction.lift-notice",
+  "restriction.lifted",
+  /** Objection or consent withdrawal: the purposes the data may no longer serve. */
+  "subject.suppressed",
   "alert",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

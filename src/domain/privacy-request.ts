@@ -1,6 +1,6 @@
 import { EngineError } from "./errors.js";
 import type { Certificate } from "./certificate.js";
-import type { AuditActor, AuditDraft, AuditEntry, AuditHead } from "./audit.js";
+import type { AuditActor, AuditDetailValue, AuditDraft, AuditEntry, AuditHead } from "./audit.js";
 import {
   calendarDaysBetween,
   computeDeadline,
@@ -13,7 +13,7 @@ import {
 import type { EventDraft, OutboxEvent } from "./events.js";
 import type { NormalizedSubject } from "./identifiers.js";
 import { transition, isTerminal, type LifecycleEvent } from "./lifecycle.js";
-import type { Jurisdiction, RequestStatus, RequestType, SubmitRequestBody } from "./request.js";
+import type { Jurisdiction, RequestStatus, RequestType, RestrictionGround, SubmitRequestBody, SuppressionPurpose } from "./request.js";
 
 /**
  * The request document and the pure decisions on it. Each decision returns a RequestChange:
@@ -54,6 +54,10 @@ export interface Resolution {
 
 export interface WorkProgress {
   readonly step: string;
+  /** The discovery run whose manifest the executor follows (rectification, restriction): a redelivery reuses it. */
+  readonly run?: string;
+  /** Keyed hashes of the subject's identifiers found by that run, by kind (registry entry ids). */
+  readonly subjectKeys?: Readonly<Record<string, readonly string[]>>;
   readonly itemsFound?: number;
   readonly blobsFound?: number;
   readonly csvRowsFound?: number;
@@ -86,6 +90,23 @@ export interface Failure {
   readonly reason: string;
   readonly at: string;
   readonly attempts: number;
+}
+
+/** A restriction's life after it is placed: lifting needs a reason and a notice first (Art. 18(3)). */
+export interface RestrictionState {
+  readonly state: "in-force" | "lift-requested" | "lifted";
+  readonly since: string;
+  readonly liftReason?: string;
+  readonly liftRequestedAt?: string;
+  readonly liftRequestedBy?: string;
+  readonly liftedAt?: string;
+}
+
+/** What a rectification, restriction or suppression changed: counts per place, never values. */
+export interface Applied {
+  readonly places: Readonly<Record<string, number>>;
+  readonly registryEntries: number;
+  readonly fields?: readonly string[];
 }
 
 export interface PendingEffects {
@@ -123,6 +144,20 @@ export interface PrivacyRequestRecord {
   readonly idempotency?: { readonly keyHash: string; readonly bodyHash: string };
   /** Portability: where to send the package (an https URL with a SAS); a secret, never logged. */
   readonly destination?: string;
+  /** Objection and consent withdrawal: the purposes suppressed. */
+  readonly purposes?: readonly SuppressionPurpose[];
+  /** Consent withdrawal: also erase the categories processed on consent. */
+  readonly erase?: boolean;
+  /** Restriction: the Art. 18(1) ground. */
+  readonly ground?: RestrictionGround;
+  /** Erasure: only these categories (all when absent). */
+  readonly categories?: readonly string[];
+  /** Why the request was opened, in words without personal data (e.g. "retention", "consent-withdrawal"). */
+  readonly reason?: string;
+  readonly restriction?: RestrictionState;
+  readonly applied?: Applied;
+  /** A request this one opened (a consent withdrawal's erasure). */
+  readonly followUp?: { readonly requestId: string; readonly type: RequestType };
   readonly progress?: WorkProgress;
   readonly discovery?: DiscoverySummary;
   readonly delivery?: Delivery;
@@ -225,6 +260,11 @@ export function openRequest(params: OpenParams): RequestChange {
     ...(body.changes === undefined ? {} : { changes: body.changes }),
     ...(body.note === undefined ? {} : { note: body.note }),
     ...(body.destination === undefined ? {} : { destination: body.destination }),
+    ...(body.purposes === undefined ? {} : { purposes: body.purposes }),
+    ...(body.erase === undefined ? {} : { erase: body.erase }),
+    ...(body.ground === undefined ? {} : { ground: body.ground }),
+    ...(body.categories === undefined ? {} : { categories: body.categories }),
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
     ...(params.idempotency === undefined ? {} : { idempotency: params.idempotency }),
   };
   const record = withDeadline(base, now, params.dueSoonDays);
@@ -642,4 +682,96 @@ export function completeErasure(record: PrivacyRequestRecord, certificate: Certi
     ],
     enqueue: false,
   };
+}
+
+/**
+ * A rectification, restriction or suppression is done: what it changed (counts, field names) in
+ * the audit, an event for the recipients (Art. 19).
+ */
+export function completeWork(
+  record: PrivacyRequestRecord,
+  outcome: {
+    readonly applied: Applied;
+    readonly action: string;
+    readonly details: Readonly<Record<string, AuditDetailValue>>;
+    readonly events: readonly EventDraft[];
+    readonly patch?: Partial<PrivacyRequestRecord>;
+  },
+  executor: string,
+  now: Date,
+  dueSoonDays: number,
+): RequestChange | undefined {
+  if (record.status !== "in-progress") return undefined;
+  const next = moved(record, "complete", now, dueSoonDays, {
+    ...outcome.patch,
+    applied: outcome.applied,
+    progress: { ...record.progress, step: "applied" },
+    resolution: { outcome: "completed", at: now.toISOString(), by: executor },
+  });
+  return {
+    record: next,
+    audit: [
+      { at: now.toISOString(), actor: executorActor(executor), action: outcome.action, details: outcome.details },
+      transitionAudit(record, next.status, executorActor(executor), now),
+    ],
+    events: [...outcome.events, { type: "request.status-changed", data: { from: record.status, to: next.status } }],
+    enqueue: false,
+  };
+}
+
+/** Records the discovery run an executor follows, once: a second delivery reuses the first's. */
+export function claimRun(record: PrivacyRequestRecord, run: string, subjectKeys: Readonly<Record<string, readonly string[]>>, now: Date): RequestChange | undefined {
+  if (record.progress?.run !== undefined) return undefined;
+  return { record: { ...record, updatedAt: now.toISOString(), progress: { ...record.progress, step: "applying", run, subjectKeys } }, audit: [], events: [], enqueue: false };
+}
+
+/**
+ * Lifting a restriction: needs a reason, and the subject is told before it is lifted (Art. 18(3)),
+ * so the notice event is committed with the request and the markers come off in the work after it.
+ */
+export function requestLift(record: PrivacyRequestRecord, params: { reason: string; reasonDigest: string; now: Date; actor: AuditActor }): RequestChange {
+  if (record.type !== "restriction") throw new EngineError("conflict", "Only a restriction can be lifted", { reason: "not-a-restriction" });
+  if (record.status !== "completed" || record.restriction === undefined) {
+    throw new EngineError("conflict", `A restriction that is ${record.status} is not in force yet`, { reason: "restriction-not-in-force" });
+  }
+  if (record.restriction.state !== "in-force") throw new EngineError("conflict", `The restriction is already ${record.restriction.state}`, { reason: "already-lifted" });
+  const nowIso = params.now.toISOString();
+  return {
+    record: {
+      ...record,
+      updatedAt: nowIso,
+      restriction: { ...record.restriction, state: "lift-requested", liftReason: params.reason, liftRequestedAt: nowIso, liftRequestedBy: params.actor.id },
+    },
+    audit: [{ at: nowIso, actor: params.actor, action: "restriction.lift-requested", details: { reasonDigest: params.reasonDigest, since: record.restriction.since } }],
+    events: [{ type: "restriction.lift-notice", data: { since: record.restriction.since, ground: record.ground ?? null } }],
+    enqueue: true,
+  };
+}
+
+export function completeLift(record: PrivacyRequestRecord, applied: Applied, executor: string, now: Date): RequestChange | undefined {
+  if (record.restriction?.state !== "lift-requested") return undefined;
+  const nowIso = now.toISOString();
+  return {
+    record: { ...record, updatedAt: nowIso, restriction: { ...record.restriction, state: "lifted", liftedAt: nowIso } },
+    audit: [{ at: nowIso, actor: executorActor(executor), action: "restriction.lifted", details: { places: placeCounts(applied.places), registryEntries: applied.registryEntries } }],
+    events: [{ type: "restriction.lifted", data: { since: record.restriction.since } }],
+    enqueue: false,
+  };
+}
+
+/** A consent withdrawal opened its erasure: the link is kept, so a redelivery opens no second one. */
+export function linkFollowUp(record: PrivacyRequestRecord, followUp: { requestId: string; type: RequestType }, now: Date): RequestChange | undefined {
+  if (record.followUp !== undefined) return undefined;
+  const nowIso = now.toISOString();
+  return {
+    record: { ...record, updatedAt: nowIso, followUp },
+    audit: [{ at: nowIso, actor: executorActor("suppression-executor"), action: "request.follow-up-opened", details: { requestId: followUp.requestId, type: followUp.type } }],
+    events: [],
+    enqueue: false,
+  };
+}
+
+/** `{contacts: 2}` → `["contacts:2"]`, as audit details hold counts per place. */
+export function placeCounts(places: Readonly<Record<string, number>>): string[] {
+  return Object.entries(places).map(([place, n]) => `${place}:${n}`);
 }

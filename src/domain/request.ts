@@ -64,6 +64,18 @@ export const FieldChange = z.strictObject({
   value: z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]),
 });
 
+/** Purposes a subject may object to or withdraw consent from; an objection to marketing is absolute (Art. 21(3)). */
+export const SUPPRESSION_PURPOSES = ["marketing", "ai-training", "analytics", "profiling"] as const;
+export const SuppressionPurpose = z.enum(SUPPRESSION_PURPOSES);
+export type SuppressionPurpose = z.infer<typeof SuppressionPurpose>;
+
+/** The grounds of Art. 18(1) on which processing is restricted. */
+export const RESTRICTION_GROUNDS = ["accuracy-contested", "unlawful-processing", "needed-for-legal-claims", "objection-pending"] as const;
+export const RestrictionGround = z.enum(RESTRICTION_GROUNDS);
+export type RestrictionGround = z.infer<typeof RestrictionGround>;
+
+const CategoryId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a category id of the data map");
+
 /** Body of `POST /api/requests`. Unknown fields are refused. */
 export const SubmitRequestBody = z
   .strictObject({
@@ -82,6 +94,14 @@ export const SubmitRequestBody = z
     note: z.string().max(2000).optional(),
     /** Portability only: an https URL with a SAS where the package is sent (another controller's storage). */
     destination: z.url({ protocol: /^https?$/ }).max(4096).optional(),
+    /** Objection and consent withdrawal: what the subject's data may no longer be used for. */
+    purposes: z.array(SuppressionPurpose).min(1).max(SUPPRESSION_PURPOSES.length).optional(),
+    /** Consent withdrawal: also erase the categories processed on consent (the data map's lawful basis). */
+    erase: z.boolean().optional(),
+    /** Restriction: the Art. 18(1) ground. */
+    ground: RestrictionGround.optional(),
+    /** Erasure only: limit it to these categories of the data map (all when absent). */
+    categories: z.array(CategoryId).min(1).max(32).optional(),
   })
   .superRefine((body, ctx) => {
     if (body.type === "org-offboarding") {
@@ -102,6 +122,14 @@ export const SubmitRequestBody = z
     if (body.type !== "rectification" && body.changes !== undefined) {
       ctx.addIssue({ code: "custom", path: ["changes"], message: "only allowed on a rectification request" });
     }
+    const suppressing = body.type === "objection" || body.type === "consent-withdrawal";
+    if (suppressing && body.purposes === undefined) ctx.addIssue({ code: "custom", path: ["purposes"], message: `required for a ${body.type} request` });
+    if (!suppressing && body.purposes !== undefined) ctx.addIssue({ code: "custom", path: ["purposes"], message: "only allowed on objection and consent-withdrawal requests" });
+    if (body.purposes !== undefined && new Set(body.purposes).size !== body.purposes.length) ctx.addIssue({ code: "custom", path: ["purposes"], message: "must not repeat a purpose" });
+    if (body.type !== "consent-withdrawal" && body.erase !== undefined) ctx.addIssue({ code: "custom", path: ["erase"], message: "only allowed on a consent-withdrawal request" });
+    if (body.type === "restriction" && body.ground === undefined) ctx.addIssue({ code: "custom", path: ["ground"], message: "required for a restriction request" });
+    if (body.type !== "restriction" && body.ground !== undefined) ctx.addIssue({ code: "custom", path: ["ground"], message: "only allowed on a restriction request" });
+    if (body.type !== "erasure" && body.categories !== undefined) ctx.addIssue({ code: "custom", path: ["categories"], message: "only allowed on an erasure request" });
   });
 export type SubmitRequestBody = z.infer<typeof SubmitRequestBody>;
 
@@ -112,6 +140,8 @@ export const RejectBody = z.strictObject({
   reason: z.enum(REJECTION_REASONS),
   detail: z.string().trim().min(1).max(2000),
 });
+/** Lifting a restriction (Art. 18(3)): the subject is told before it is lifted. */
+export const LiftBody = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
 export const CancelBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });
 export const EmptyBody = z.strictObject({});
 

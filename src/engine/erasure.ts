@@ -10,7 +10,7 @@ import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
 import { mutate } from "./commit.js";
-import { discoverIntoManifest, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
+import { bounded, discoverIntoManifest, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
 import { discover, rowMatches, type DiscoveryPorts } from "./discovery.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
@@ -112,7 +112,11 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       const keptOnPurpose = (place: string) => {
         const mapping = rt.dataMap.containers.find((m) => m.name === place);
         const category = mapping?.category ?? rt.dataMap.blobs.find((b) => b.name === place)?.category;
-        return mapping?.erasure.action === "keep" || (category !== undefined && coveringHold(holds, subjectKeys, category, rt.now()) !== undefined);
+        return (
+          mapping?.erasure.action === "keep" ||
+          (category !== undefined && !inScope(request, category)) ||
+          (category !== undefined && coveringHold(holds, subjectKeys, category, rt.now()) !== undefined)
+        );
       };
       let remaining = 0;
       await discover(rt.dataMap, request.orgId, job.value.keys, ports, options, (entry) => {
@@ -147,6 +151,11 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     }
     throw error;
   }
+}
+
+/** An erasure limited to some categories (a consent withdrawal's) leaves the others as they are. */
+function inScope(request: PrivacyRequestRecord, category: string): boolean {
+  return request.categories === undefined || request.categories.includes(category);
 }
 
 /** Deletes every blob of the subject's earlier export packages and voids their links; safe to repeat. */
@@ -196,9 +205,11 @@ async function erasePage(
   const now = rt.now();
   const subjectKeys = new Set(job.subjectKeys);
   const limit = rt.settings.PRIVACY_ERASURE_CONCURRENCY;
+  const nothing: PageOutcome = { deleted: 0, anonymised: 0, kept: [], handled: [] };
   if (entry.source === "container") {
     const mapping = map.containers.find((m) => m.name === entry.name);
     if (mapping === undefined) throw new Error(`manifest names an unmapped container ${entry.name}`);
+    if (!inScope(request, mapping.category)) return nothing;
     const ids = entry.ids ?? [];
     const plan = planItems(mapping, ids, holds, subjectKeys, now);
     const target = { database: rt.resolve.database(mapping.database), container: mapping.container };
@@ -214,6 +225,7 @@ async function erasePage(
   }
   const layout = map.blobs.find((b) => b.name === entry.name);
   if (layout === undefined) throw new Error(`manifest names an unmapped blob layout ${entry.name}`);
+  if (!inScope(request, layout.category)) return nothing;
   const container = rt.resolve.container(layout.container);
   if (entry.source === "blobs") {
     const names = entry.blobs ?? [];
@@ -231,20 +243,6 @@ async function erasePage(
   const columns = layout.content.columns;
   await rt.blobEraser.rewriteCsv(container, blob, (row) => rowMatches(row, columns, keys, defaultCountry));
   return { deleted: entry.rows?.rows.length ?? 0, anonymised: 0, kept: [], handled: (entry.rows?.rows ?? []).map((r) => `${blob}#${r}`) };
-}
-
-/** Runs `work` over items with at most `limit` in flight. */
-async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }
 
 function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: number, key: string): ErasureJob {

@@ -9,6 +9,7 @@ import { OrgId, Subject } from "../domain/request.js";
 import { orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { actorOf, authorize } from "./requests.js";
+import { reflectHold } from "./subject-status.js";
 
 /**
  * Legal holds in the org registry: what a hold covers (a subject, a category, or both) is kept
@@ -57,6 +58,8 @@ export async function placeHold(rt: Runtime, caller: Caller, body: LegalHoldBody
     createdBy: caller.id,
   };
   await rt.legalHolds.put(hold);
+  // The status other services read shows the hold too.
+  await reflectHold(rt, hold, true);
   await auditHold(rt, caller, hold, "legal-hold.placed");
   return hold;
 }
@@ -71,7 +74,10 @@ export async function liftHold(rt: Runtime, caller: Caller, orgId: string, id: s
   authorize(caller, "registry:write");
   if (!mayActOnOrg(caller, orgId)) throw notFound();
   const hold = (await rt.legalHolds.forOrg(orgId)).find((h) => h.id === id);
-  if (hold === undefined || !(await rt.legalHolds.remove(orgId, id))) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
+  if (hold === undefined) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
+  // The status first: a crash in between leaves the hold in force and a retry finishes both.
+  await reflectHold(rt, hold, false);
+  if (!(await rt.legalHolds.remove(orgId, id))) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
   await auditHold(rt, caller, hold, "legal-hold.lifted");
 }
 

@@ -182,3 +182,35 @@ export interface LegalHoldStore {
   put(hold: import("../domain/erasure.js").LegalHold): Promise<void>;
   remove(orgId: string, id: string): Promise<boolean>;
 }
+
+/** Read-modify-write of one item under its ETag (rectification, restriction markers). */
+export interface ItemUpdater {
+  /**
+   * Reads the item, replaces it with `change(item)` under the ETag it was read with, and when
+   * another writer got there first reads again and re-applies, so no writer's update is lost.
+   * `change` returns `undefined` when the item needs nothing; system properties are not shown.
+   */
+  update(
+    target: { readonly database: string; readonly container: string; readonly orgField: string },
+    orgId: string,
+    id: string,
+    change: (item: Readonly<Record<string, unknown>>) => Record<string, unknown> | undefined,
+  ): Promise<"updated" | "unchanged" | "missing">;
+}
+
+/** The org registry's subject entries (one per identifier key) and its org-wide holds. */
+export interface SubjectRegistry {
+  get(orgId: string, key: string): Promise<import("../domain/registry.js").SubjectEntry | undefined>;
+  orgHolds(orgId: string): Promise<import("../domain/registry.js").OrgHoldsEntry | undefined>;
+  /**
+   * Changes the entry of `key` under its ETag, retrying on a concurrent write. `change` gets the
+   * entry (undefined when there is none) and returns the new one, `"delete"`, or `undefined` for
+   * no change.
+   */
+  updateEntry(
+    orgId: string,
+    key: string,
+    change: (entry: import("../domain/registry.js").SubjectEntry | undefined) => import("../domain/registry.js").SubjectEntry | "delete" | undefined,
+  ): Promise<void>;
+  updateOrgHolds(orgId: string, change: (entry: import("../domain/registry.js").OrgHoldsEntry | undefined) => import("../domain/registry.js").OrgHoldsEntry | undefined): Promise<void>;
+}

@@ -11,10 +11,13 @@ import {
   extendRequest,
   issueCode,
   openRequest,
+  requestLift,
   type CodeCheck,
   type PrivacyRequestRecord,
 } from "../domain/privacy-request.js";
 import type { ListRequestsQuery, SubmitRequestBody } from "../domain/request.js";
+import { checkChanges } from "../domain/rectification.js";
+import { utcDate } from "../domain/deadlines.js";
 import { sealSecret } from "../domain/sealed-secret.js";
 import { codeHash, digestsEqual, orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
@@ -91,6 +94,9 @@ export async function submitRequest(
   const org = await rt.orgs.get(body.orgId);
   if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
   if (body.destination !== undefined) checkDestination(body.destination, rt.settings.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
+  if (body.categories !== undefined) checkCategories(rt, body.categories);
+  // Rectified values are checked and normalised now (a bad phone is the caller's 400, not a failed job).
+  const changes = body.changes === undefined ? undefined : checkChanges(rt.dataMap, body.changes, org.defaultCountry, utcDate(rt.now())).map((c) => ({ field: c.field, value: c.value }));
 
   // An org-offboarding request has no subject: the org itself is what it names.
   const subject = body.subject === undefined ? {} : normalizeSubject(body.subject, org.defaultCountry);
@@ -104,7 +110,7 @@ export async function submitRequest(
   const id = idempotencyKey === undefined ? randomUUID() : idempotentId(caller, idempotencyKey);
   const change = openRequest({
     id,
-    body,
+    body: changes === undefined ? body : { ...body, changes },
     subject,
     subjectKey: key,
     jurisdiction: body.jurisdiction ?? org.jurisdiction ?? "GDPR",
@@ -127,6 +133,12 @@ export async function submitRequest(
     }
     return { request: existing.value, created: false };
   }
+}
+
+function checkCategories(rt: Runtime, categories: readonly string[]): void {
+  const known = new Set(rt.dataMap.categories.map((c) => c.id));
+  const fields = categories.flatMap((c, i) => (known.has(c) ? [] : [{ path: `categories[${i}]`, message: `not a category of the data map (${[...known].join(", ")})` }]));
+  if (fields.length > 0) throw new EngineError("validation", "Unknown categories", { reason: "invalid-input", fields });
 }
 
 export async function getRequest(rt: Runtime, caller: Caller, id: string): Promise<PrivacyRequestRecord> {
@@ -266,8 +278,12 @@ export function reject(
     caller,
     "request:reject",
     id,
-    (current) =>
-      closeRequest(current, {
+    (current) => {
+      // An objection to direct marketing must be followed (Art. 21(3)); only an unverified identity stops it.
+      if (current.type === "objection" && current.purposes?.includes("marketing") === true && reason !== "identity-not-verified") {
+        throw new EngineError("conflict", "An objection to direct marketing cannot be refused; only an unverified identity stops it", { reason: "objection-absolute" });
+      }
+      return closeRequest(current, {
         event: "reject",
         reason,
         detail,
@@ -275,9 +291,15 @@ export function reject(
         now: rt.now(),
         actor: actorOf(caller),
         dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
-      }),
+      });
+    },
     log,
   );
+}
+
+/** Asks for a restriction to be lifted: the notice to the subject goes out first, the markers come off after. */
+export function liftRestriction(rt: Runtime, caller: Caller, id: string, reason: string, log: Logger): Promise<PrivacyRequestRecord> {
+  return act(rt, caller, "request:lift", id, (current) => requestLift(current, { reason, reasonDigest: textDigest(rt, current.id, reason), now: rt.now(), actor: actorOf(caller) }), log);
 }
 
 export function cancel(rt: Runtime, caller: Caller, id: string, reason: string | undefined, log: Logger): Promise<PrivacyRequestRecord> {

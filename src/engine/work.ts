@@ -1,5 +1,8 @@
-import type { EngineError } from "../domain/errors.js";
-import { awaitExecutor, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { randomUUID } from "node:crypto";
+import { toEngineError, type EngineError } from "../domain/errors.js";
+import { IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.js";
+import { awaitExecutor, claimRun, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { subjectKey } from "../domain/subject-key.js";
 import { discover, type DiscoveryResult } from "./discovery.js";
 import type { RequestType } from "../domain/request.js";
 import type { Runtime } from "../runtime.js";
@@ -84,4 +87,84 @@ export async function recordDiscoveryOf(rt: Runtime, requestId: string, result: 
     completedAt: now.toISOString(),
   };
   await mutate(rt, requestId, (c) => recordDiscovery(c.value, summary, executor, now), log);
+}
+
+/** The subject's identifier keys (keyed hashes) by kind, from discovery: the registry's entry ids. */
+export function keysByKind(rt: Runtime, request: PrivacyRequestRecord, keys: Readonly<Record<string, readonly string[]>>): Record<IdentifierKind, string[]> {
+  const secret = rt.settings.PRIVACY_SUBJECT_KEY_SECRET;
+  return Object.fromEntries(
+    IDENTIFIER_KINDS.map((kind) => {
+      const found = [...(keys[kind] ?? []), ...(request.subject[kind] === undefined ? [] : [request.subject[kind]])];
+      return [kind, [...new Set(found.map((value) => subjectKey(secret, request.orgId, kind, value)))].sort()];
+    }),
+  ) as Record<IdentifierKind, string[]>;
+}
+
+/**
+ * The manifest an executor that changes items follows (rectification, restriction). The first
+ * delivery to finish discovery claims its run on the request; any later delivery reuses it, so a
+ * rerun after a crash works through the same items, even once a rectified phone no longer finds them.
+ */
+export async function claimedManifest(
+  rt: Runtime,
+  request: PrivacyRequestRecord,
+  executor: string,
+  defaultCountry: string | undefined,
+  log: Logger,
+): Promise<{ run: string; keys: Readonly<Record<IdentifierKind, readonly string[]>> }> {
+  const claimed = (r: PrivacyRequestRecord) => (r.progress?.run === undefined || r.progress.subjectKeys === undefined ? undefined : { run: r.progress.run, keys: r.progress.subjectKeys });
+  const existing = claimed(request);
+  if (existing !== undefined) return existing;
+  const run = randomUUID();
+  const { result } = await discoverIntoManifest(rt, request, run, defaultCountry);
+  await recordDiscoveryOf(rt, request.id, result, executor, log);
+  const keys = keysByKind(rt, request, result.keys);
+  const saved = await mutate(rt, request.id, (c) => claimRun(c.value, run, keys, rt.now()), log);
+  const winner = claimed(saved.value);
+  if (winner === undefined) throw new Error("discovery run was not recorded");
+  return winner;
+}
+
+/** Runs `work` over items with at most `limit` in flight. */
+export async function bounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Runs an executor's steps: a fault is retried by the queue and fails the request on the last
+ * delivery; a caller's mistake (a change the map no longer allows) cannot succeed later and fails
+ * it at once.
+ */
+export async function runSteps(
+  rt: Runtime,
+  requestId: string,
+  executor: string,
+  context: { readonly attempt: number },
+  log: Logger,
+  steps: (at: (step: string) => void) => Promise<void>,
+): Promise<void> {
+  let step = "discovery";
+  try {
+    await steps((next) => {
+      step = next;
+    });
+  } catch (thrown) {
+    const error = toEngineError(thrown);
+    log.warn("executor step failed", { requestId, executor, step, attempt: context.attempt, error: error.code });
+    if (error.isCallerFault && error.code !== "conflict") {
+      await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
+      return;
+    }
+    if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
+    throw error;
+  }
 }

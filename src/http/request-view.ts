@@ -2,7 +2,7 @@ import { z } from "zod";
 import { dueState } from "../domain/deadlines.js";
 import { isTerminal } from "../domain/lifecycle.js";
 import { deadlineOf, effectivePausedDays, type PrivacyRequestRecord } from "../domain/privacy-request.js";
-import { Jurisdiction, RequestStatus, RequestType, FieldChange } from "../domain/request.js";
+import { Jurisdiction, RequestStatus, RequestType, FieldChange, RestrictionGround, SuppressionPurpose } from "../domain/request.js";
 import { AuditEntrySchema } from "./audit-view.js";
 
 /** The request as the API shows it. Deadline fields are computed as of the response. */
@@ -62,6 +62,19 @@ export const RequestView = z
       .optional(),
     destinationHost: z.string().optional().describe("portability: the host the package goes to (the URL itself carries a secret)"),
     failure: z.object({ step: z.string(), reason: z.string(), at: z.string(), attempts: z.number() }).optional(),
+    reason: z.string().optional(),
+    purposes: z.array(SuppressionPurpose).optional(),
+    erase: z.boolean().optional(),
+    ground: RestrictionGround.optional(),
+    categories: z.array(z.string()).optional().describe("erasure: only these categories"),
+    restriction: z
+      .object({ state: z.enum(["in-force", "lift-requested", "lifted"]), since: z.string(), liftRequestedAt: z.string().optional(), liftedAt: z.string().optional() })
+      .optional(),
+    applied: z
+      .object({ places: z.record(z.string(), z.number()), registryEntries: z.number(), fields: z.array(z.string()).optional() })
+      .optional()
+      .describe("rectification, restriction, suppression: items changed per place and registry entries written"),
+    followUp: z.object({ requestId: z.string(), type: RequestType }).optional().describe("a request this one opened (a consent withdrawal's erasure)"),
     links: z.record(z.string(), z.string()),
   })
   .meta({ id: "Request" });
@@ -122,7 +135,7 @@ export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDa
     ...(record.changes === undefined ? {} : { changes: record.changes }),
     ...(record.note === undefined ? {} : { note: record.note }),
     ...(record.resolution === undefined ? {} : { resolution: record.resolution }),
-    ...(record.progress === undefined ? {} : { progress: record.progress }),
+    ...(record.progress === undefined ? {} : { progress: progressView(record.progress) }),
     ...(record.discovery === undefined ? {} : { discovery: record.discovery }),
     ...(record.delivery === undefined
       ? {}
@@ -137,6 +150,29 @@ export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDa
         }),
     ...(record.destination === undefined ? {} : { destinationHost: new URL(record.destination).host }),
     ...(record.failure === undefined ? {} : { failure: record.failure }),
-    links: requestLinks(record.id),
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+    ...(record.purposes === undefined ? {} : { purposes: [...record.purposes] }),
+    ...(record.erase === undefined ? {} : { erase: record.erase }),
+    ...(record.ground === undefined ? {} : { ground: record.ground }),
+    ...(record.categories === undefined ? {} : { categories: [...record.categories] }),
+    ...(record.restriction === undefined
+      ? {}
+      : {
+          restriction: {
+            state: record.restriction.state,
+            since: record.restriction.since,
+            ...(record.restriction.liftRequestedAt === undefined ? {} : { liftRequestedAt: record.restriction.liftRequestedAt }),
+            ...(record.restriction.liftedAt === undefined ? {} : { liftedAt: record.restriction.liftedAt }),
+          },
+        }),
+    ...(record.applied === undefined ? {} : { applied: { places: { ...record.applied.places }, registryEntries: record.applied.registryEntries, ...(record.applied.fields === undefined ? {} : { fields: [...record.applied.fields] }) } }),
+    ...(record.followUp === undefined ? {} : { followUp: record.followUp }),
+    links: { ...requestLinks(record.id), ...(record.type === "restriction" ? { lift: `/api/requests/${record.id}/lift` } : {}) },
   };
+}
+
+/** Progress without the executor's bookkeeping (its manifest run and the subject's keys). */
+function progressView(progress: NonNullable<PrivacyRequestRecord["progress"]>): NonNullable<RequestView["progress"]> {
+  const { run: _run, subjectKeys: _keys, ...shown } = progress;
+  return shown;
 }

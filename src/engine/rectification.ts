@@ -1,0 +1,109 @@
+import { createHmac } from "node:crypto";
+import { utcDate } from "../domain/deadlines.js";
+import { changesFor, checkChanges, identifierKindOf, rectifyItem, type CheckedChange } from "../domain/rectification.js";
+import { completeWork, placeCounts } from "../domain/privacy-request.js";
+import { subjectKey } from "../domain/subject-key.js";
+import type { Runtime } from "../runtime.js";
+import { mutate } from "./commit.js";
+import type { Logger } from "./ports.js";
+import { rekeySubject } from "./subject-status.js";
+import { bounded, claimedManifest, runSteps, takeRequest } from "./work.js";
+
+const executor = "rectification-executor";
+
+/**
+ * Keyed digest of a value before or after rectification: the audit can later prove what a value
+ * was (recompute with the secret) without holding it.
+ */
+export function valueDigest(secret: string, orgId: string, field: string, value: string): string {
+  return createHmac("sha256", secret).update(`rectification\u0000${orgId}\u0000${field}\u0000${value}`).digest("hex").slice(0, 32);
+}
+
+/**
+ * The rectification executor (Art. 16): discovery finds every item of the subject; each mapped
+ * copy of a changed field is corrected with a read and an If-Match replace (a concurrent writer's
+ * update is re-applied, never lost); when a phone or e-mail changes, the subject's registry entries
+ * and legal holds follow it to the new value. The audit holds field names and keyed digests of the
+ * values before and after; recipients get `subject.rectified` with the field names.
+ */
+export async function runRectification(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
+  const request = await takeRequest(rt, requestId, () => executor, log);
+  if (request.status !== "in-progress") return;
+  await runSteps(rt, requestId, executor, context, log, async (at) => {
+    const org = await rt.orgs.get(request.orgId);
+    const changes = checkChanges(rt.dataMap, request.changes ?? [], org?.defaultCountry, utcDate(rt.now()));
+    const { run, keys } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
+
+    at("apply");
+    const secret = rt.settings.PRIVACY_SUBJECT_KEY_SECRET;
+    const places: Record<string, number> = {};
+    const before = new Map<string, Set<string>>();
+    for await (const entry of rt.manifests.list(requestId, run)) {
+      if (entry.source !== "container") continue;
+      const concerned = changesFor(rt.dataMap, entry.name, changes);
+      const mapping = rt.dataMap.containers.find((m) => m.name === entry.name);
+      if (concerned.length === 0 || mapping === undefined) continue;
+      const target = { database: rt.resolve.database(mapping.database), container: mapping.container, orgField: mapping.orgField };
+      await bounded(entry.ids ?? [], rt.settings.PRIVACY_ERASURE_CONCURRENCY, async (id) => {
+        let seen: ReadonlyMap<string, string> | undefined;
+        const outcome = await rt.itemUpdater.update(target, request.orgId, id, (item) => {
+          // Called again after a concurrent write: what counts is the last reading.
+          const result = rectifyItem(item, concerned);
+          seen = result?.before;
+          return result?.item;
+        });
+        if (outcome !== "updated" || seen === undefined) return;
+        places[entry.name] = (places[entry.name] ?? 0) + 1;
+        for (const [field, value] of seen) {
+          if (value === "") continue;
+          const digests = before.get(field) ?? new Set<string>();
+          digests.add(valueDigest(secret, request.orgId, field, value));
+          before.set(field, digests);
+        }
+      });
+    }
+
+    at("registry");
+    const registryEntries = await followIdentifiers(rt, request.orgId, changes, keys);
+
+    at("complete");
+    const fields = changes.map((c) => c.field);
+    await mutate(
+      rt,
+      requestId,
+      (c) =>
+        completeWork(
+          c.value,
+          {
+            applied: { places, registryEntries, fields },
+            action: "rectification.applied",
+            details: {
+              fields,
+              before: [...before].flatMap(([field, digests]) => [...digests].map((d) => `${field}:${d}`)),
+              after: changes.map((c) => `${c.field}:${valueDigest(secret, request.orgId, c.field, c.value)}`),
+              places: placeCounts(places),
+              registryEntries,
+            },
+            events: [{ type: "subject.rectified", data: { fields: fields.join(","), items: Object.values(places).reduce((a, b) => a + b, 0) } }],
+          },
+          executor,
+          rt.now(),
+          rt.settings.PRIVACY_DUE_SOON_DAYS,
+        ),
+      log,
+    );
+    log.info("rectification applied", { requestId, subjectKey: request.subjectKey, fields: fields.join(","), registryEntries });
+  });
+}
+
+/** A rectified phone or e-mail: every entry and hold under an old value of that kind moves to the new one. */
+async function followIdentifiers(rt: Runtime, orgId: string, changes: readonly CheckedChange[], keys: Readonly<Record<string, readonly string[]>>): Promise<number> {
+  let moved = 0;
+  for (const change of changes) {
+    const kind = identifierKindOf(change.type);
+    if (kind === undefined) continue;
+    const to = subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, orgId, kind, change.value);
+    for (const from of keys[kind] ?? []) moved += await rekeySubject(rt, orgId, from, to);
+  }
+  return moved;
+}

@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { mayActOnOrg, type Caller } from "../domain/access.js";
+import type { LegalHold } from "../domain/erasure.js";
+import { EngineError } from "../domain/errors.js";
+import { normalizeEmail, normalizePhone, type IdentifierKind } from "../domain/identifiers.js";
+import { applyStatusChange, emptyEntry, holdSummary, rekeyEntry, statusView, type StatusChange, type StatusView } from "../domain/registry.js";
+import { OrgId } from "../domain/request.js";
+import { subjectKey } from "../domain/subject-key.js";
+import type { Runtime } from "../runtime.js";
+import { authorize } from "./requests.js";
+
+/**
+ * The subject status other services ask before they use a person's data: restricted, suppressed
+ * purposes, legal holds. Written by the executors and the legal-hold routes into one registry entry
+ * per identifier key; read with one point read of the subject's entry (and the org-wide holds,
+ * read beside it).
+ */
+export const SubjectStatusQuery = z
+  .strictObject({
+    orgId: OrgId,
+    phone: z.string().trim().min(3).max(40).optional(),
+    email: z.string().trim().min(3).max(254).optional(),
+    contactId: z.string().trim().min(1).max(128).optional(),
+    userId: z.string().trim().min(1).max(128).optional(),
+  })
+  .refine((q) => [q.phone, q.email, q.contactId, q.userId].filter((v) => v !== undefined).length === 1, {
+    message: "exactly one of phone, email, contactId, userId is required",
+    path: ["phone"],
+  });
+export type SubjectStatusQuery = z.infer<typeof SubjectStatusQuery>;
+
+export interface SubjectStatus extends StatusView {
+  readonly orgId: string;
+  readonly subjectKey: string;
+}
+
+/** An org's default country, for national phone formats; cached briefly (it rarely changes). */
+const COUNTRY_TTL_MS = 5 * 60_000;
+const countries = new WeakMap<Runtime, Map<string, { country: string | undefined; at: number }>>();
+
+async function defaultCountry(rt: Runtime, orgId: string): Promise<string | undefined> {
+  const cache = countries.get(rt) ?? new Map<string, { country: string | undefined; at: number }>();
+  countries.set(rt, cache);
+  const hit = cache.get(orgId);
+  if (hit !== undefined && Date.now() - hit.at < COUNTRY_TTL_MS) return hit.country;
+  const country = (await rt.orgs.get(orgId))?.defaultCountry;
+  cache.set(orgId, { country, at: Date.now() });
+  return country;
+}
+
+/** The lookup key: phones in any written form (E.164, national with the org's country, `00…`). */
+async function lookupKey(rt: Runtime, query: SubjectStatusQuery): Promise<string> {
+  const secret = rt.settings.PRIVACY_SUBJECT_KEY_SECRET;
+  const key = (kind: IdentifierKind, value: string) => subjectKey(secret, query.orgId, kind, value);
+  if (query.phone !== undefined) {
+    // `+…` needs no country; national forms and `00…` (an exit code, country-specific) need the org's.
+    const international = query.phone.trim().startsWith("+");
+    return key("phone", normalizePhone(query.phone, international ? undefined : await defaultCountry(rt, query.orgId), "phone"));
+  }
+  if (query.email !== undefined) return key("email", normalizeEmail(query.email));
+  if (query.contactId !== undefined) return key("contactId", query.contactId);
+  if (query.userId !== undefined) return key("userId", query.userId);
+  throw new EngineError("validation", "An identifier is required", { fields: [{ path: "phone", message: "required" }] });
+}
+
+export async function subjectStatus(rt: Runtime, caller: Caller, query: SubjectStatusQuery): Promise<SubjectStatus> {
+  authorize(caller, "status:read");
+  if (!mayActOnOrg(caller, query.orgId)) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+  const key = await lookupKey(rt, query);
+  const [entry, orgHolds] = await Promise.all([rt.registry.get(query.orgId, key), rt.registry.orgHolds(query.orgId)]);
+  return { orgId: query.orgId, subjectKey: key, ...statusView(entry, orgHolds, rt.now()) };
+}
+
+/**
+ * Applies a change to every entry of a subject (one per identifier key, plus every key an entry
+ * already groups with them). Idempotent. Resolves to the number of entries written.
+ */
+export async function recordStatus(rt: Runtime, orgId: string, keys: readonly string[], change: StatusChange): Promise<number> {
+  const now = rt.now();
+  const group = [...new Set(keys)].sort();
+  // Entries written earlier may know keys this request did not find: they are changed too.
+  const known = await Promise.all(group.map((key) => rt.registry.get(orgId, key)));
+  const all = [...new Set([...group, ...known.flatMap((e) => e?.group ?? [])])].sort();
+  let written = 0;
+  for (const key of all) {
+    await rt.registry.updateEntry(orgId, key, (entry) => {
+      // Taking something away from a subject the registry does not know leaves nothing to write.
+      if (entry === undefined && (change.kind === "lift" || change.kind === "release")) return undefined;
+      const next = applyStatusChange(entry ?? emptyEntry(orgId, key, now), change, all, now);
+      if (next !== undefined) written += 1;
+      return next;
+    });
+  }
+  return written;
+}
+
+/** An identifier was rectified: its entry moves to the new key and the group follows; holds too. */
+export async function rekeySubject(rt: Runtime, orgId: string, from: string, to: string): Promise<number> {
+  if (from === to) return 0;
+  const now = rt.now();
+  const old = await rt.registry.get(orgId, from);
+  let moved = 0;
+  if (old !== undefined) {
+    await rt.registry.updateEntry(orgId, to, (into) => rekeyEntry(old, from, to, into, now));
+    for (const other of old.group.filter((k) => k !== from && k !== to)) {
+      await rt.registry.updateEntry(orgId, other, (entry) =>
+        entry === undefined ? undefined : { ...entry, group: [...new Set(entry.group.map((k) => (k === from ? to : k)))].sort(), updatedAt: now.toISOString() },
+      );
+    }
+    await rt.registry.updateEntry(orgId, from, () => "delete");
+    moved += 1;
+  }
+  for (const hold of await rt.legalHolds.forOrg(orgId)) {
+    if (hold.subjectKeys?.includes(from) !== true) continue;
+    await rt.legalHolds.put({ ...hold, subjectKeys: [...new Set(hold.subjectKeys.map((k) => (k === from ? to : k)))] });
+    moved += 1;
+  }
+  return moved;
+}
+
+/** A placed or lifted hold shows in the status: on its subjects' entries, or the org-wide list. */
+export async function reflectHold(rt: Runtime, hold: LegalHold, placed: boolean): Promise<void> {
+  if (hold.subjectKeys === undefined) {
+    const now = rt.now().toISOString();
+    await rt.registry.updateOrgHolds(hold.orgId, (entry) => {
+      const holds = (entry?.holds ?? []).filter((h) => h.id !== hold.id);
+      return { id: "org-holds", orgId: hold.orgId, type: "org-holds", holds: placed ? [...holds, holdSummary(hold)] : holds, updatedAt: now };
+    });
+    return;
+  }
+  await recordStatus(rt, hold.orgId, hold.subjectKeys, placed ? { kind: "hold", hold: holdSummary(hold) } : { kind: "release", holdId: hold.id });
+}

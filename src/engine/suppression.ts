@@ -1,0 +1,83 @@
+import { linkFollowUp, completeWork } from "../domain/privacy-request.js";
+import type { Suppression } from "../domain/registry.js";
+import type { Caller } from "../domain/access.js";
+import type { Runtime } from "../runtime.js";
+import { mutate } from "./commit.js";
+import type { Logger } from "./ports.js";
+import { submitRequest } from "./requests.js";
+import { recordStatus } from "./subject-status.js";
+import { claimedManifest, runSteps, takeRequest } from "./work.js";
+
+const executor = "suppression-executor";
+
+/** The engine itself, opening a consent withdrawal's erasure: a system caller over every org. */
+const FOLLOW_UP_CALLER: Caller = { id: executor, kind: "principal", role: "privacy-admin", orgs: "*" };
+
+/**
+ * Objection (Art. 21) and consent withdrawal (Art. 7(3)): the purposes go into the registry as
+ * suppressions under every identifier key of the subject, so a status lookup by any of them answers
+ * alike. Direct marketing is absolute (Art. 21(3)). A withdrawal with `erase: true` opens an
+ * erasure of the categories the data map processes on consent, once, however often it runs.
+ */
+export async function runSuppression(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
+  const request = await takeRequest(rt, requestId, () => executor, log);
+  if (request.status !== "in-progress") return;
+  await runSteps(rt, requestId, executor, context, log, async (at) => {
+    const org = await rt.orgs.get(request.orgId);
+    const { keys } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
+    const current = (await rt.requests.get(requestId))?.value ?? request;
+    const since = current.discovery?.completedAt ?? rt.now().toISOString();
+    const basis = request.type === "objection" ? "objection" : "consent-withdrawal";
+    const suppressions: Suppression[] = (request.purposes ?? []).map((purpose) => ({ purpose, since, absolute: purpose === "marketing", basis, requestId }));
+
+    at("registry");
+    const registryEntries = await recordStatus(rt, request.orgId, Object.values(keys).flat(), { kind: "suppress", suppressions });
+
+    let followUp = current.followUp;
+    if (request.type === "consent-withdrawal" && request.erase === true && followUp === undefined) {
+      at("follow-up");
+      const categories = rt.dataMap.categories.filter((c) => c.lawfulBasis === "consent").map((c) => c.id);
+      // The same Idempotency-Key on every delivery: one erasure, however often this runs.
+      const opened = await submitRequest(
+        rt,
+        FOLLOW_UP_CALLER,
+        {
+          type: "erasure",
+          orgId: request.orgId,
+          subject: request.subject,
+          reason: "consent-withdrawal",
+          jurisdiction: request.jurisdiction,
+          verification: { method: "attested", by: `request:${request.id}` },
+          categories,
+        },
+        `consent-withdrawal:${request.id}`,
+        log,
+      );
+      followUp = { requestId: opened.request.id, type: "erasure" };
+      const link = followUp;
+      await mutate(rt, requestId, (c) => linkFollowUp(c.value, link, rt.now()), log);
+    }
+
+    at("complete");
+    const purposes = (request.purposes ?? []).join(",");
+    await mutate(
+      rt,
+      requestId,
+      (c) =>
+        completeWork(
+          c.value,
+          {
+            applied: { places: {}, registryEntries },
+            action: "suppression.recorded",
+            details: { purposes: [...(request.purposes ?? [])], basis, registryEntries, followUp: followUp?.requestId ?? null },
+            events: [{ type: "subject.suppressed", data: { purposes, basis, erasure: followUp?.requestId ?? null } }],
+          },
+          executor,
+          rt.now(),
+          rt.settings.PRIVACY_DUE_SOON_DAYS,
+        ),
+      log,
+    );
+    log.info("suppression recorded", { requestId, subjectKey: request.subjectKey, purposes, registryEntries });
+  });
+}
