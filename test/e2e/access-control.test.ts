@@ -160,7 +160,7 @@ describe("access control matrix", () => {
   });
 
   it("lists only the caller's orgs", async () => {
-    await call(submitRequestHandler, { path: "/api/requests", body: { type: "objection", orgId: ORG_B, subject: { contactId: "c-list" } } });
+    await call(submitRequestHandler, { path: "/api/requests", body: { type: "objection", orgId: ORG_B, subject: { contactId: "c-list" }, purposes: ["marketing"] } });
     const listed = await call(listRequestsHandler, { path: "/api/requests?limit=100", key: "operator" });
     const orgs = new Set((listed.body as { items: { orgId: string }[] }).items.map((i) => i.orgId));
     expect([...orgs]).toEqual([ORG_A]);

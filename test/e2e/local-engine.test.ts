@@ -24,7 +24,7 @@ describe("the engine through the local host", () => {
     const created = await fetch(`${host.url}/api/requests`, {
       method: "POST",
       headers: { ...auth, "content-type": "application/json", "idempotency-key": "local-1" },
-      body: JSON.stringify({ type: "objection", orgId: ORG_A, subject: { phone: "+49 30 5550100" }, verification: { method: "attested", by: "desk" } }),
+      body: JSON.stringify({ type: "objection", orgId: ORG_A, subject: { phone: "+49 30 5550100" }, purposes: ["marketing"], verification: { method: "attested", by: "desk" } }),
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
@@ -36,11 +36,11 @@ describe("the engine through the local host", () => {
     expect((await fetch(`${host.url}/api/requests/${id}`, { method: "DELETE", headers: auth })).status).toBe(405);
     expect((await fetch(`${host.url}/api/health`)).status).toBe(200);
 
-    // The work queue is polled: the queued objection is picked up and says it waits for an executor.
+    // The work queue is polled: the queued objection is picked up and its executor completes it.
     await vi.waitFor(
       async () => {
-        const after = (await (await fetch(`${host.url}/api/requests/${id}`, { headers: auth })).json()) as { statusReason?: string };
-        expect(after.statusReason).toMatch(/no executor for objection/);
+        const after = (await (await fetch(`${host.url}/api/requests/${id}`, { headers: auth })).json()) as { status?: string };
+        expect(after.status).toBe("completed");
       },
       { timeout: 10_000, interval: 100 },
     );

@@ -86,6 +86,9 @@ describe("the engine's own privacy", () => {
     await call(listRequestsHandler, { path: `/api/requests?orgId=${orgId}` });
     for (const id of ids) await call(auditHandler, { path: "/x", params: { id } });
     await workQueueHandler({ requestId: fifth }, invocationContext("work-queue"));
+    // One verified request nobody works on: it goes overdue, so the overdue path is scanned too.
+    const idle = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { phone: mila.phone }, verification: { method: "attested", by: "desk" } } });
+    expect(idle.status).toBe(201);
     vi.setSystemTime(new Date("2026-06-30T08:00:00Z"));
     await deadlineCheckHandler(timer, invocationContext("deadline-check"));
 

@@ -111,7 +111,7 @@ describe("POST /api/requests", () => {
   });
 
   it("replays the same Idempotency-Key and body, and refuses the key with another body", async () => {
-    const body = { type: "objection", orgId: ORG_A, subject: { contactId: "c-9" } };
+    const body = { type: "objection", orgId: ORG_A, subject: { contactId: "c-9" }, purposes: ["marketing"] };
     const first = await open(body, "admin", { "idempotency-key": "abc-1" });
     const again = await open(body, "admin", { "idempotency-key": "abc-1" });
     expect(first.status).toBe(201);

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { deadlineCheckHandler, workQueueHandler } from "../../functions/background.js";
+import { deadlineCheckHandler, executors, workQueueHandler } from "../../functions/background.js";
+import { processWorkItem } from "../../src/engine/work.js";
+import { contextLogger } from "../../src/http/endpoint.js";
 import { cancelHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { chainEntries } from "../../src/domain/audit.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
@@ -115,16 +117,21 @@ describe("hourly deadline check", () => {
 });
 
 describe("work queue", () => {
-  it("keeps a queued request queued, saying no executor exists yet", async () => {
-    const id = await open({ type: "objection", orgId: ORG_A, subject: { userId: "u-work" }, verification: { method: "attested", by: "desk" } });
-    await workQueueHandler({ requestId: id }, invocationContext("work-queue"));
+  it("keeps a queued request queued, saying why, when its type has no executor installed", async () => {
+    const id = await open({ type: "objection", orgId: ORG_A, subject: { userId: "u-work" }, purposes: ["marketing"], verification: { method: "attested", by: "desk" } });
+    // A version without the objection executor (every type has one now; the path stays for new types).
+    const { objection: _none, ...installed } = executors;
+    await processWorkItem(rt, id, installed, { attempt: 1 }, contextLogger(invocationContext("work-queue")));
     const after = await rt.requests.get(id);
     expect(after?.value.status).toBe("queued");
     expect(after?.value.statusReason).toMatch(/no executor for objection/);
     // Redelivery changes nothing more.
-    await workQueueHandler({ requestId: id }, invocationContext("work-queue"));
+    await processWorkItem(rt, id, installed, { attempt: 2 }, contextLogger(invocationContext("work-queue")));
     const audit = await rt.audit.listForRequest(id);
     expect(audit.filter((e) => e.action === "request.awaiting-executor")).toHaveLength(1);
+    // With the executor installed, the same message completes it.
+    await workQueueHandler({ requestId: id }, invocationContext("work-queue"));
+    expect((await rt.requests.get(id))?.value.status).toBe("completed");
   });
 
   it("completes malformed messages without throwing", async () => {
