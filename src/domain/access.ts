@@ -30,7 +30,7 @@ export interface Caller {
 const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   "privacy-admin": ACTIONS,
   "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "request:lift", "status:read"],
-  auditor: ["request:read", "audit:read"],
+  auditor: ["request:read", "audit:read", "status:read"],
   service: ["request:open", "status:read"],
 };
 
