@@ -26,6 +26,8 @@ export const CertificateSchema = z
     subjectKey: z.string(),
     reason: z.string(),
     outcome: z.enum(["erased", "partially-erased"]),
+    /** An erasure limited to these categories (a consent withdrawal's); absent: every category. */
+    categories: z.array(z.string()).optional(),
     places: z.record(z.string(), PlaceOutcome),
     exceptions: z.array(z.strictObject({ place: z.string(), count: z.number().int(), reason: z.string() })),
     verification: z.strictObject({ remaining: z.number().int().min(0), checkedAt: z.string() }),

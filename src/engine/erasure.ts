@@ -186,6 +186,8 @@ function newJob(request: PrivacyRequestRecord, now: Date): ErasureJob {
 }
 
 interface PageOutcome {
+  /** A category the request does not erase: the page is passed over and the place not certified. */
+  outOfScope?: boolean;
   deleted: number;
   anonymised: number;
   kept: { id: string; reason: string }[];
@@ -205,7 +207,7 @@ async function erasePage(
   const now = rt.now();
   const subjectKeys = new Set(job.subjectKeys);
   const limit = rt.settings.PRIVACY_ERASURE_CONCURRENCY;
-  const nothing: PageOutcome = { deleted: 0, anonymised: 0, kept: [], handled: [] };
+  const nothing: PageOutcome = { deleted: 0, anonymised: 0, kept: [], handled: [], outOfScope: true };
   if (entry.source === "container") {
     const mapping = map.containers.find((m) => m.name === entry.name);
     if (mapping === undefined) throw new Error(`manifest names an unmapped container ${entry.name}`);
@@ -246,6 +248,7 @@ async function erasePage(
 }
 
 function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: number, key: string): ErasureJob {
+  if (outcome.outOfScope === true) return { ...job, nextPage };
   const current = job.places[place] ?? { deleted: 0, anonymised: 0, kept: 0, digests: [], hashedIds: [] };
   const hashed = outcome.handled.map((id) => hashedId(key, place, id));
   const digest = createHash("sha256").update([...hashed].sort().join("")).digest("hex");
@@ -297,6 +300,7 @@ function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: Erasu
     subjectKey: request.subjectKey,
     reason: request.type === "child-data" ? "child-data" : "erasure",
     outcome: partial ? "partially-erased" : "erased",
+    ...(request.categories === undefined ? {} : { categories: [...request.categories] }),
     places,
     exceptions,
     verification: { remaining, checkedAt: job.verification?.checkedAt ?? rt.now().toISOString() },

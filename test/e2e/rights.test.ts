@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CosmosItemUpdater } from "../../src/stores/cosmos-item-updater.js";
 import { workQueueHandler } from "../../functions/background.js";
 import { placeHoldHandler, subjectStatusHandler } from "../../functions/registry.js";
-import { auditHandler, getRequestHandler, liftHandler, rejectHandler, submitRequestHandler } from "../../functions/requests.js";
+import { auditHandler, certificateHandler, getRequestHandler, liftHandler, rejectHandler, submitRequestHandler } from "../../functions/requests.js";
 import type { Certificate } from "../../src/domain/certificate.js";
 import { HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
@@ -322,8 +322,12 @@ describe("objection and consent withdrawal", () => {
       }
     }
     expect(kept).toBeGreaterThan(0);
-    const certificate = (await call(getRequestHandler, { path: "/x", params: { id: erasureId } })).body as { certificate?: Certificate; categories?: string[] };
-    expect(certificate.categories).toEqual(["contact-list", "campaign"]);
+    expect(((await call(getRequestHandler, { path: "/x", params: { id: erasureId } })).body as { categories?: string[] }).categories).toEqual(["contact-list", "campaign"]);
+    // The certificate says the erasure was limited, and verification counted only those categories.
+    const certificate = (await call(certificateHandler, { path: "/x", params: { id: erasureId } })).body as Certificate;
+    expect(certificate).toMatchObject({ outcome: "erased", categories: ["contact-list", "campaign"], verification: { remaining: 0 } });
+    expect(Object.keys(certificate.places).sort()).toEqual(expect.arrayContaining(["campaign-events", "contacts"]));
+    expect(certificate.places.messages).toBeUndefined();
   });
 });
 
