@@ -12,6 +12,10 @@ export const ACTIONS = [
   "audit:read",
   /** Legal holds and other registry entries. */
   "registry:write",
+  /** Start a sweep on demand. */
+  "sweep:run",
+  /** Sweep runs and the retention preview. */
+  "sweep:read",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -25,8 +29,8 @@ export interface Caller {
 
 const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   "privacy-admin": ACTIONS,
-  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel"],
-  auditor: ["request:read", "audit:read"],
+  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "sweep:run", "sweep:read"],
+  auditor: ["request:read", "audit:read", "sweep:read"],
   service: ["request:open"],
 };
 

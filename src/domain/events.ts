@@ -12,6 +12,10 @@ export const EVENT_TYPES = [
   "request.extended",
   "subject.erased",
   "alert",
+  /** The retention sweep found the subject inactive: erasure follows after the notice period. */
+  "retention.notice",
+  /** The subject was active again after a notice: no erasure. */
+  "retention.cancelled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -119,6 +119,8 @@ export interface PrivacyRequestRecord {
   readonly extension?: Extension;
   readonly changes?: SubmitRequestBody["changes"];
   readonly note?: string;
+  /** Why the request was opened, as the submitter coded it (e.g. `retention` from the retention sweep). */
+  readonly reason?: string;
   readonly resolution?: Resolution;
   readonly idempotency?: { readonly keyHash: string; readonly bodyHash: string };
   /** Portability: where to send the package (an https URL with a SAS); a secret, never logged. */
@@ -224,6 +226,7 @@ export function openRequest(params: OpenParams): RequestChange {
     deadlineState: "on-track",
     ...(body.changes === undefined ? {} : { changes: body.changes }),
     ...(body.note === undefined ? {} : { note: body.note }),
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
     ...(body.destination === undefined ? {} : { destination: body.destination }),
     ...(params.idempotency === undefined ? {} : { idempotency: params.idempotency }),
   };
