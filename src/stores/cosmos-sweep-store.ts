@@ -89,7 +89,6 @@ export class CosmosSweepStore implements SweepStore {
     }
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the document kind decides the type
   private async read<T>(id: string, partition: string, what: string): Promise<Versioned<T> | undefined> {
     try {
       const { resource } = await this.container.item(id, partition).read<ItemDefinition>();
