@@ -7,7 +7,7 @@ import type { Certificate } from "../../src/domain/certificate.js";
 import { EngineError } from "../../src/domain/errors.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
 import { noticeId } from "../../src/domain/retention.js";
-import { subjectKey } from "../../src/domain/subject-key.js";
+import { orgKey, subjectKey } from "../../src/domain/subject-key.js";
 import type { PlatformItems, RetentionNoticeStore, SweepStore } from "../../src/engine/ports.js";
 import { runSweepStep, startSweep, type RetentionPreview, type SweepRunView } from "../../src/engine/sweeps.js";
 import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
@@ -213,6 +213,26 @@ describe("retention sweep", () => {
     const last = runs.find((run) => run.startedAt === new Date(T0 + 49 * HOUR).toISOString() && run.orgSteps.some((s) => s.orgId === "org-hold"));
     expect(last?.counts).toMatchObject({ held: 1, erasureOpened: 1 });
   });
+  it("offboards an org inactive longer than its period, after notice", async () => {
+    await addOrg("org-dormant", "GDPR", [{ id: "dormant-1", phone: "+4930555000021", lastActivityAt: stale(3) }]);
+    await platform("organizations").items.upsert({ id: "org-dormant", orgId: "org-dormant", name: "Dormant", settings: { jurisdiction: "GDPR", defaultCountry: "DE" }, lastActiveAt: stale(30) });
+    const org = orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, "org-dormant");
+    const preview = (await call(previewRetentionHandler, { path: "/api/sweeps/retention/preview?orgId=org-dormant", method: "POST" })).body as RetentionPreview;
+    expect(preview.retention.organizations?.counts).toEqual({ inactive: 1, noticed: 1 });
+    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-dormant", method: "POST", params: { kind: "retention" } });
+    await drain();
+    expect((await rt.notices.get("org-dormant", noticeId(org)))?.value).toMatchObject({ mapping: "organizations", period: "org", state: "noticed" });
+    expect(await exists("contacts", "org-dormant", "dormant-1")).toBe(true);
+
+    at(T0 + 49 * HOUR);
+    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-dormant", method: "POST", params: { kind: "retention" } });
+    await drain();
+    const [offboarding] = await requestsFor("org-dormant", org, "org-offboarding");
+    expect(offboarding).toMatchObject({ status: "completed", reason: "retention" });
+    expect(await exists("contacts", "org-dormant", "dormant-1")).toBe(false);
+    expect(await exists("organizations", "org-dormant", "org-dormant")).toBe(false);
+    expect(await exists("contacts", "org-renew", "renew-2")).toBe(true);
+  });
 });
 
 describe("children's data", () => {
@@ -320,6 +340,10 @@ describe("runs at any size", () => {
     const checkpoint = await rt.sweeps.getStep(runA.runId, "org-many");
     expect(checkpoint?.value).toMatchObject({ status: "running", phase: 3, counts: { inactive: 2, noticed: 2 } }); // notices, organizations, users, contacts
     expect(checkpoint?.value.cursor).toBeDefined();
+
+    // A's message comes back while the dead holder's lease still holds: it waits (a delayed message), touching nothing.
+    await runSweepStep(rt, message(runA.runId), log);
+    expect((await rt.sweeps.getStep(runA.runId, "org-many"))?.value).toMatchObject({ status: "running", slices: 1, counts: { noticed: 2 } });
 
     // Run B overlaps while A's lease still holds: it leaves the org to A.
     at(T0 + 60_000);
