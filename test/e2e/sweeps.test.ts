@@ -364,6 +364,33 @@ describe("runs at any size", () => {
     expect(await events("org-many", "retention.notice")).toHaveLength(5);
   });
 
+  it("a step out of time continues in a new message from its checkpoint", async () => {
+    await addOrg("org-slow", "GDPR", Array.from({ length: 5 }, (_, i) => ({ id: `slow-${String(i)}`, phone: `+49305550030${String(i)}`, lastActivityAt: stale(40) })));
+    const run = await startSweep(rt, "retention", { kind: "on-demand", by: "test", orgId: "org-slow" }, log);
+    await drain();
+    expect((await rt.sweeps.getStep(run.runId, "org-slow"))?.value).toMatchObject({ status: "done", slices: 1, counts: { noticed: 5 } });
+    // A slow store: every query page takes half a slice, so the step hands over after two pages.
+    at(T0 + 49 * HOUR);
+    const second = await startSweep(rt, "retention", { kind: "on-demand", by: "test", orgId: "org-slow" }, log);
+    const queue = rt.clients.queues.getQueueClient(rt.settings.PRIVACY_WORK_QUEUE);
+    await queue.clearMessages();
+    const slow: PlatformItems = {
+      queryPage: async (target, orgId, query, page) => {
+        vi.setSystemTime(Date.now() + rt.settings.PRIVACY_SWEEP_SLICE_MS / 2 + 1);
+        return rt.platformItems.queryPage(target, orgId, query, page);
+      },
+    };
+    await runSweepStep({ ...rt, platformItems: slow }, { sweep: "retention", runId: second.runId, orgId: "org-slow" }, log);
+    const handedOver = (await rt.sweeps.getStep(second.runId, "org-slow"))?.value;
+    expect(handedOver).toMatchObject({ status: "running", slices: 1, phase: 0, counts: { erasureOpened: 2 } });
+    expect(handedOver?.cursor).toBeDefined();
+    // The next message (the one the step enqueued) finishes the rest, at the store's usual pace.
+    await drain();
+    const finished = (await rt.sweeps.getStep(second.runId, "org-slow"))?.value;
+    expect(finished).toMatchObject({ status: "done", slices: 2, counts: { erasureOpened: 5 } });
+    for (let i = 0; i < 5; i += 1) expect(await exists("contacts", "org-slow", `slow-${String(i)}`)).toBe(false);
+  });
+
   it("queries grow with the inactive set, not with the org", async () => {
     const fill = (prefix: string, total: number) =>
       Array.from({ length: total }, (_, i) => ({ id: `${prefix}-${String(i).padStart(3, "0")}`, phone: `+4930556${prefix === "small" ? "1" : "2"}${String(i).padStart(3, "0")}`, lastActivityAt: i < 3 ? stale(40) : stale(1) }));
