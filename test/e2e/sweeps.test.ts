@@ -168,6 +168,24 @@ describe("retention sweep", () => {
     expect(erasing?.orgSteps.find((s) => s.orgId === greta.orgId)).toMatchObject({ status: "done", phase: "done", checkpoint: false, slices: 1, counts: { erasureOpened: 1 } });
   });
 
+  it("follows an org's own policy from its settings document", async () => {
+    await addOrg("org-short", "GDPR", [
+      { id: "short-1", phone: "+4930555000031", lastActivityAt: stale(14) },
+      { id: "short-2", phone: "+4930555000032", lastActivityAt: stale(10) },
+    ]);
+    await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("orgSettings").items.upsert({ id: "org-short", orgId: "org-short", retention: { contactInactivityMonths: 12, noticeHours: 0 } });
+    const preview = (await call(previewRetentionHandler, { path: "/api/sweeps/retention/preview?orgId=org-short", method: "POST" })).body as RetentionPreview;
+    expect(preview.policy).toMatchObject({ contactInactivityMonths: 12, accountInactivityMonths: 24, noticeHours: 0 });
+    expect(preview.retention.contacts).toMatchObject({ cutoff: "2025-11-02T03:00:00.000Z", counts: { inactive: 1, noticed: 1 } });
+    // No notice period: the run after the notice erases.
+    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-short", method: "POST", params: { kind: "retention" } });
+    await drain();
+    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-short", method: "POST", params: { kind: "retention" } });
+    await drain();
+    expect(await exists("contacts", "org-short", "short-1")).toBe(false);
+    expect(await exists("contacts", "org-short", "short-2")).toBe(true);
+  });
+
   it("renewed activity cancels the pending erasure", async () => {
     await addOrg("org-renew", "GDPR", [
       { id: "renew-1", phone: "+4930555000001", lastActivityAt: stale(40) },
