@@ -27,6 +27,8 @@ import { orgKey, subjectKey } from "../domain/subject-key.js";
 import { addCounts, leaseDecision, leasePartition, stepId, type LeaseDecision, type SweepKind, type SweepLease, type SweepRun, type SweepStep } from "../domain/sweep-run.js";
 import type { Settings } from "../config/settings.js";
 import type { Runtime } from "../runtime.js";
+import { closeRequest } from "../domain/privacy-request.js";
+import { mutate } from "./commit.js";
 import type { Logger, SweepWorkMessage, Versioned } from "./ports.js";
 import { authorize, submitRequest } from "./requests.js";
 
@@ -193,33 +195,36 @@ async function noticesPage(rt: Runtime, ctx: OrgContext, cursor: string | undefi
   for (const versioned of notices) {
     const notice = versioned.value;
     const mapping = retentionMappings(rt).find((m) => m.name === notice.mapping);
-    if (notice.state === "erasing" || mapping === undefined) {
-      const request = notice.requestId === undefined ? undefined : await rt.requests.get(notice.requestId);
-      if (mapping !== undefined && request !== undefined && !isTerminal(request.value.status)) {
-        bump(counts, "erasing");
-        continue;
-      }
+    const request = notice.requestId === undefined ? undefined : await rt.requests.get(notice.requestId);
+    if (mapping === undefined || (notice.state === "erasing" && (request === undefined || isTerminal(request.value.status)))) {
       // The erasure ended (or the mapping left the map): the notice has done its work.
       if (apply) await rt.notices.remove(ctx.orgId, notice.id);
       bump(counts, "closed");
       continue;
     }
     // The subject as it is now, read just before deciding.
-    const page = await rt.platformItems.queryPage(
-      target(rt, mapping),
-      ctx.orgId,
-      {
-        text: `SELECT ${projection(mapping, { activityAt: mapping.activityField })} FROM c WHERE c.${mapping.orgField} = @orgId AND c.id = @id`,
-        parameters: [
-          { name: "@orgId", value: ctx.orgId },
-          { name: "@id", value: notice.itemId },
-        ],
-      },
-      { limit: 1 },
-    );
-    const item = page.items[0];
+    const item = await currentItem(rt, ctx, mapping, notice.itemId);
     const held = item !== undefined && isHeld(ctx, mapping, keysOf(rt, ctx, mapping, item).all);
     const decision = decideNotice(notice, { exists: item !== undefined, activityAt: item?.activityAt }, inactivityCutoff(ctx.policy, mapping.retentionPeriod, ctx.now), held, ctx.now);
+    if (notice.state === "erasing" && request !== undefined) {
+      // An erasure not started yet is still pending: renewed activity cancels it too.
+      if (decision !== "cancel" || request.value.status !== "queued") {
+        bump(counts, "erasing");
+        continue;
+      }
+      if (apply) {
+        const cancelled = await mutate(rt, request.value.id, (current) =>
+          current.value.status === "queued"
+            ? closeRequest(current.value, { event: "cancel", detail: "activity renewed before the retention erasure started", now: ctx.now, actor: SWEEP_ACTOR, dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS })
+            : undefined,
+          log,
+        );
+        if (cancelled.value.status !== "cancelled") {
+          bump(counts, "erasing");
+          continue;
+        }
+      }
+    }
     switch (decision) {
       case "drop":
         if (apply) await rt.notices.remove(ctx.orgId, notice.id);
@@ -247,6 +252,23 @@ async function noticesPage(rt: Runtime, ctx: OrgContext, cursor: string | undefi
     }
   }
   return { counts, cursor: notices.length < limit ? undefined : notices.at(-1)?.value.id };
+}
+
+/** A mapped item's id, activity and identifiers as stored now, or undefined when it is gone. */
+async function currentItem(rt: Runtime, ctx: OrgContext, mapping: RetentionMapping, itemId: string): Promise<Item | undefined> {
+  const page = await rt.platformItems.queryPage(
+    target(rt, mapping),
+    ctx.orgId,
+    {
+      text: `SELECT ${projection(mapping, { activityAt: mapping.activityField })} FROM c WHERE c.${mapping.orgField} = @orgId AND c.id = @id`,
+      parameters: [
+        { name: "@orgId", value: ctx.orgId },
+        { name: "@id", value: itemId },
+      ],
+    },
+    { limit: 1 },
+  );
+  return page.items[0];
 }
 
 async function openRetentionErasure(rt: Runtime, ctx: OrgContext, mapping: RetentionMapping, notice: RetentionNotice, log: Logger): Promise<string> {

@@ -211,6 +211,29 @@ describe("retention sweep", () => {
     expect(await exists("contacts", "org-renew", "renew-2")).toBe(true);
   });
 
+  it("renewed activity cancels an erasure opened but not started yet", async () => {
+    await addOrg("org-late", "GDPR", [{ id: "late-1", phone: "+4930555000041", lastActivityAt: stale(40) }]);
+    const subject = key("org-late", "contactId", "late-1");
+    const step = async () => {
+      const run = await startSweep(rt, "retention", { kind: "on-demand", by: "test", orgId: "org-late" }, log);
+      await runSweepStep(rt, { sweep: "retention", runId: run.runId, orgId: "org-late" }, log);
+    };
+    await step();
+    at(T0 + 49 * HOUR);
+    await step(); // the erasure is opened and queued; its message has not run yet
+    const [queued] = await requestsFor("org-late", subject, "erasure");
+    expect(queued?.status).toBe("queued");
+    const { resource } = await platform("contacts").item("late-1", "org-late").read<Record<string, unknown>>();
+    await platform("contacts").items.upsert({ ...resource, lastActivityAt: new Date(T0 + 49 * HOUR).toISOString() });
+    at(T0 + 50 * HOUR);
+    await step();
+    expect((await requestsFor("org-late", subject, "erasure"))[0]).toMatchObject({ status: "cancelled", resolution: { outcome: "cancelled", by: "retention-sweep" } });
+    expect(await rt.notices.get("org-late", noticeId(subject))).toBeUndefined();
+    expect((await events("org-late", "retention.cancelled")).map((e) => e.subjectKey)).toEqual([subject]);
+    await drain();
+    expect(await exists("contacts", "org-late", "late-1")).toBe(true);
+  });
+
   it("skips a subject under a legal hold and erases the others", async () => {
     await addOrg("org-hold", "GDPR", [
       { id: "hold-1", phone: "+4930555000011", lastActivityAt: stale(40) },
