@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { leaseDecision } from "../../src/domain/sweep-run.js";
 import { birthdayAt, bornAfter, childAgeFor, decideNotice, eraseAfter, inactivityCutoff, isChild, policyFor, type RetentionPolicy } from "../../src/domain/retention.js";
 
 const POLICY: RetentionPolicy = {
@@ -76,5 +77,17 @@ describe("a noticed subject", () => {
     expect(decideNotice(notice, { exists: true, activityAt: notice.activityAt }, "2021-01-01T00:00:00.000Z", false, at("2026-11-27T10:00:00Z"))).toBe("cancel");
     expect(decideNotice(notice, { exists: true, activityAt: notice.activityAt }, cutoff, true, at("2026-11-28T10:00:00Z"))).toBe("held");
     expect(decideNotice(notice, { exists: false }, cutoff, false, at("2026-11-28T10:00:00Z"))).toBe("drop");
+  });
+});
+
+describe("an org's sweep lease", () => {
+  const lease = { id: "org-a", runId: "lease:retention", docType: "lease" as const, orgId: "org-a", kind: "retention" as const, holderRunId: "run-1", owner: "run-1/x", expiresAt: "2026-11-25T10:02:00.000Z" };
+  it("is taken when free, lapsed or already one's own; else the holder's run decides", () => {
+    const now = at("2026-11-25T10:00:00Z");
+    expect(leaseDecision(undefined, { runId: "run-2", owner: "run-2/y" }, now)).toBe("take");
+    expect(leaseDecision(lease, { runId: "run-1", owner: "run-1/x" }, now)).toBe("take");
+    expect(leaseDecision(lease, { runId: "run-1", owner: "run-1/z" }, now)).toBe("busy-in-this-run");
+    expect(leaseDecision(lease, { runId: "run-2", owner: "run-2/y" }, now)).toBe("held-by-another-run");
+    expect(leaseDecision(lease, { runId: "run-2", owner: "run-2/y" }, at("2026-11-25T10:02:00Z"))).toBe("take");
   });
 });
