@@ -9,7 +9,9 @@ import { runRectification } from "../src/engine/rectification.js";
 import { runRestriction } from "../src/engine/restriction.js";
 import { runSuppression } from "../src/engine/suppression.js";
 import { deleteExpiredPackages } from "../src/engine/package-expiry.js";
-import type { RequestType } from "../src/domain/request.js";
+import { runSweepStep, startSweep } from "../src/engine/sweeps.js";
+import { OrgId, type RequestType } from "../src/domain/request.js";
+import { SWEEP_KINDS } from "../src/domain/sweep-run.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
 import { contextLogger } from "../src/http/endpoint.js";
 import { runtime } from "../src/runtime.js";
@@ -19,7 +21,8 @@ export async function deadlineCheckHandler(_timer: Timer, context: InvocationCon
   await checkDeadlines(runtime(), contextLogger(context));
 }
 
-const WorkMessage = z.object({ requestId: z.uuid() });
+/** A request to work on, or one org's step of a sweep run. */
+const WorkMessage = z.union([z.object({ requestId: z.uuid() }), z.object({ sweep: z.enum(SWEEP_KINDS), runId: z.string().min(1).max(128), orgId: OrgId })]);
 
 /** Executors by request type. Until one exists for a type, its requests stay queued and say why. */
 export const executors: Partial<Record<RequestType, Executor>> = {
@@ -47,6 +50,10 @@ export async function workQueueHandler(message: unknown, context: InvocationCont
     return;
   }
   // The host counts deliveries; the executor fails the request on the last one.
+  if ("sweep" in parsed.data) {
+    await runSweepStep(runtime(), parsed.data, log);
+    return;
+  }
   const attempt = z.coerce.number().int().min(1).catch(1).parse(context.triggerMetadata?.dequeueCount);
   await processWorkItem(runtime(), parsed.data.requestId, executors, { attempt }, log);
 }
@@ -55,9 +62,21 @@ export async function packageExpiryHandler(_timer: Timer, context: InvocationCon
   await deleteExpiredPackages(runtime(), contextLogger(context));
 }
 
+/** The daily retention sweep: a run, fanned out one work message per org. */
+export async function retentionSweepHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+  await startSweep(runtime(), "retention", { kind: "timer" }, contextLogger(context));
+}
+
+/** The hourly children's-data sweep. */
+export async function childrenSweepHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+  await startSweep(runtime(), "children", { kind: "timer" }, contextLogger(context));
+}
+
 export const backgroundFunctions: readonly (TimerFunctionDefinition | StorageQueueFunctionDefinition)[] = [
   { kind: "timer", name: "deadline-check", schedule: "%PRIVACY_DEADLINE_SCHEDULE%", handler: deadlineCheckHandler },
   { kind: "timer", name: "package-expiry", schedule: "%PRIVACY_PACKAGE_SWEEP_SCHEDULE%", handler: packageExpiryHandler },
+  { kind: "timer", name: "retention-sweep", schedule: "%PRIVACY_RETENTION_SCHEDULE%", handler: retentionSweepHandler },
+  { kind: "timer", name: "children-sweep", schedule: "%PRIVACY_CHILDREN_SCHEDULE%", handler: childrenSweepHandler },
   {
     kind: "storageQueue",
     name: "work-queue",

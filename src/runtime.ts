@@ -22,6 +22,8 @@ import type {
   PackageStore,
   PlatformItems,
   RequestStore,
+  RetentionNoticeStore,
+  SweepStore,
   WorkQueue,
 } from "./engine/ports.js";
 import type { ErasureJob } from "./engine/erasure.js";
@@ -40,6 +42,7 @@ import { CosmosOrgDirectory } from "./stores/cosmos-org-directory.js";
 import { CosmosOutboxStore } from "./stores/cosmos-outbox-store.js";
 import { CosmosRequestStore } from "./stores/cosmos-request-store.js";
 import { StorageWorkQueue } from "./stores/storage-work-queue.js";
+import { CosmosRetentionNoticeStore, CosmosSweepStore } from "./stores/cosmos-sweep-store.js";
 
 /**
  * Everything a use case may touch, built once per process from settings (the composition root).
@@ -69,6 +72,8 @@ export interface Runtime {
   readonly orgs: OrgDirectory;
   readonly health: readonly HealthProbe[];
   readonly clients: { readonly cosmos: CosmosClient; readonly blobs: BlobServiceClient; readonly queues: QueueServiceClient };
+  readonly sweeps: SweepStore;
+  readonly notices: RetentionNoticeStore;
 }
 
 export function createRuntime(settings: Settings): Runtime {
@@ -120,6 +125,8 @@ export function createRuntime(settings: Settings): Runtime {
       },
     ],
     clients: { cosmos, blobs, queues },
+    sweeps: new CosmosSweepStore(privacy.container(PRIVACY_CONTAINERS.sweeps.id)),
+    notices: new CosmosRetentionNoticeStore(privacy.container(PRIVACY_CONTAINERS.registry.id)),
   };
 }
 

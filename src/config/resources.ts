@@ -18,6 +18,8 @@ export const PRIVACY_CONTAINERS = {
   manifests: { id: "manifests", partitionKeyPath: "/requestId" },
   jobs: { id: "jobs", partitionKeyPath: "/id" },
   registry: { id: "registry", partitionKeyPath: "/orgId" },
+  /** Sweep runs with their per-org steps, and the per-org sweep leases (`lease:<kind>`). */
+  sweeps: { id: "sweeps", partitionKeyPath: "/runId" },
 } as const satisfies Record<string, ContainerSpec>;
 
 /** The platform's database (`PLATFORM_DATABASE`): ../shared/platform-data-model.md. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Cron } from "croner";
+import { Jurisdiction } from "../domain/request.js";
 
 /**
  * Every setting the engine reads, parsed once by one schema. A missing or malformed setting
@@ -116,6 +117,38 @@ export const SettingsSchema = z.object({
   WEBSITE_SITE_NAME: z.string().optional(),
   /** Set to True by App Service when App Service Authentication is on. */
   WEBSITE_AUTH_ENABLED: z.string().optional(),
+  // --- Sweeps (retention and children's data); an org's settings document may override the periods.
+  /** NCRONTAB of the retention sweep (daily). */
+  PRIVACY_RETENTION_SCHEDULE: ncrontab.default("0 0 3 * * *"),
+  /** NCRONTAB of the children's-data sweep (hourly). */
+  PRIVACY_CHILDREN_SCHEDULE: ncrontab.default("0 20 * * * *"),
+  /** Months without activity (`contacts.lastActivityAt`) after which a contact is erased. */
+  PRIVACY_CONTACT_INACTIVITY_MONTHS: z.coerce.number().int().min(1).max(240).default(36),
+  /** Months without a login (`users.lastLoginAt`, `organizations.lastActiveAt`) after which an account is erased (an org offboarded). */
+  PRIVACY_ACCOUNT_INACTIVITY_MONTHS: z.coerce.number().int().min(1).max(240).default(24),
+  /** Hours between the notice and the erasure (DPDP: 48). */
+  PRIVACY_RETENTION_NOTICE_HOURS: z.coerce.number().int().min(0).max(8760).default(48),
+  /** Below this age a person is a child, unless the jurisdiction says otherwise below. */
+  PRIVACY_CHILD_AGE: z.coerce.number().int().min(1).max(21).default(13),
+  /** JSON object: jurisdiction → age under which a person is a child. */
+  PRIVACY_CHILD_AGE_BY_JURISDICTION: z
+    .string()
+    .default('{"DPDP":18}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.partialRecord(Jurisdiction, z.number().int().min(1).max(21))),
+  /** Query page size of the sweeps (subjects per page). */
+  PRIVACY_SWEEP_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  /** How long one work message may sweep an org before the rest continues in a new message. */
+  PRIVACY_SWEEP_SLICE_MS: z.coerce.number().int().min(1000).max(600_000).default(20_000),
+  /** Lifetime of an org's sweep lease; renewed at every page, so only a dead holder lets it lapse. */
+  PRIVACY_SWEEP_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

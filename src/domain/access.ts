@@ -16,6 +16,10 @@ export const ACTIONS = [
   "status:read",
   /** Legal holds and other registry entries. */
   "registry:write",
+  /** Start a sweep on demand. */
+  "sweep:run",
+  /** Sweep runs and the retention preview. */
+  "sweep:read",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -29,8 +33,8 @@ export interface Caller {
 
 const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   "privacy-admin": ACTIONS,
-  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "request:lift", "status:read"],
-  auditor: ["request:read", "audit:read", "status:read"],
+  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "request:lift", "status:read", "sweep:run", "sweep:read"],
+  auditor: ["request:read", "audit:read", "status:read", "sweep:read"],
   service: ["request:open", "status:read"],
 };
 

@@ -63,6 +63,12 @@ export const ContainerMapping = z.strictObject({
   personalFields: z.array(FieldPath),
   erasure: ItemErasure,
   activityField: FieldPath.optional(),
+  /** Which inactivity period of the org's policy the retention sweep applies; `org`: the item is the org itself (offboarded). */
+  retentionPeriod: z.enum(["contact", "account", "org"]).optional(),
+  /** An ISO date (YYYY-MM-DD) of birth: the children's-data sweep reads it. */
+  birthDateField: FieldPath.optional(),
+  /** `{ verified: boolean }` when a parent consented; a verified consent keeps a child's record. */
+  parentalConsentField: FieldPath.optional(),
   providedBySubject: z.boolean(),
   /** Also exported as CSV (flat enough to read as a table). */
   tabular: z.boolean().default(true),

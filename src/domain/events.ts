@@ -20,6 +20,10 @@ export const EVENT_TYPES = [
   /** Objection or consent withdrawal: the purposes the data may no longer serve. */
   "subject.suppressed",
   "alert",
+  /** The retention sweep found the subject inactive: erasure follows after the notice period. */
+  "retention.notice",
+  /** The subject was active again after a notice: no erasure. */
+  "retention.cancelled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -140,6 +140,8 @@ export interface PrivacyRequestRecord {
   readonly extension?: Extension;
   readonly changes?: SubmitRequestBody["changes"];
   readonly note?: string;
+  /** Why the request was opened, as the submitter coded it (e.g. `retention` from the retention sweep). */
+  readonly reason?: string;
   readonly resolution?: Resolution;
   readonly idempotency?: { readonly keyHash: string; readonly bodyHash: string };
   /** Portability: where to send the package (an https URL with a SAS); a secret, never logged. */
@@ -152,8 +154,6 @@ export interface PrivacyRequestRecord {
   readonly ground?: RestrictionGround;
   /** Erasure: only these categories (all when absent). */
   readonly categories?: readonly string[];
-  /** Why the request was opened, in words without personal data (e.g. "retention", "consent-withdrawal"). */
-  readonly reason?: string;
   readonly restriction?: RestrictionState;
   readonly applied?: Applied;
   /** A request this one opened (a consent withdrawal's erasure). */
@@ -259,12 +259,12 @@ export function openRequest(params: OpenParams): RequestChange {
     deadlineState: "on-track",
     ...(body.changes === undefined ? {} : { changes: body.changes }),
     ...(body.note === undefined ? {} : { note: body.note }),
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
     ...(body.destination === undefined ? {} : { destination: body.destination }),
     ...(body.purposes === undefined ? {} : { purposes: body.purposes }),
     ...(body.erase === undefined ? {} : { erase: body.erase }),
     ...(body.ground === undefined ? {} : { ground: body.ground }),
     ...(body.categories === undefined ? {} : { categories: body.categories }),
-    ...(body.reason === undefined ? {} : { reason: body.reason }),
     ...(params.idempotency === undefined ? {} : { idempotency: params.idempotency }),
   };
   const record = withDeadline(base, now, params.dueSoonDays);

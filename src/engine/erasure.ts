@@ -298,7 +298,8 @@ function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: Erasu
     requestId: request.id,
     orgId: request.orgId,
     subjectKey: request.subjectKey,
-    reason: request.type === "child-data" ? "child-data" : "erasure",
+    // A closed set: the retention sweep's erasures say so; any other reason text stays on the request.
+    reason: request.type === "child-data" ? "child-data" : request.reason === "retention" ? "retention" : "erasure",
     outcome: partial ? "partially-erased" : "erased",
     ...(request.categories === undefined ? {} : { categories: [...request.categories] }),
     places,

@@ -64,7 +64,8 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
     await rt.packages.setMetadata(blobName, { requestid: request.id, kind, sha256: pkg.sha256 });
 
     step = "delivery";
-    const expiresAt = addDays(rt.now(), rt.settings.PRIVACY_PACKAGE_EXPIRY_DAYS);
+    // The org's retention policy may keep links shorter (or up to the 7-day cap) than the default.
+    const expiresAt = addDays(rt.now(), org?.retention?.packageExpiryDays ?? rt.settings.PRIVACY_PACKAGE_EXPIRY_DAYS);
     if (kind === "portability" && request.destination !== undefined) await rt.packages.sendTo(blobName, request.destination);
     const delivery: Delivery = {
       blobName,

@@ -2,6 +2,8 @@ import type { AuditEntry } from "../domain/audit.js";
 import type { OutboxEvent } from "../domain/events.js";
 import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
 import type { Jurisdiction, RequestStatus, RequestType } from "../domain/request.js";
+import type { RetentionNotice, RetentionOverrides } from "../domain/retention.js";
+import type { SweepKind, SweepLease, SweepRun, SweepStep } from "../domain/sweep-run.js";
 
 /** The stores a use case needs, as small interfaces. Adapters live in src/stores. */
 export interface Versioned<T> {
@@ -57,23 +59,37 @@ export interface OutboxStore {
   markDispatched(events: readonly Pick<OutboxEvent, "id" | "orgId" | "secret">[], dispatchedAt: string): Promise<void>;
 }
 
-export interface WorkMessage {
+export interface RequestWorkMessage {
   readonly requestId: string;
 }
 
+/** One org's step of a sweep run. */
+export interface SweepWorkMessage {
+  readonly sweep: SweepKind;
+  readonly runId: string;
+  readonly orgId: string;
+}
+
+export type WorkMessage = RequestWorkMessage | SweepWorkMessage;
+
 export interface WorkQueue {
-  enqueue(message: WorkMessage): Promise<void>;
+  /** `delaySeconds`: the message becomes visible only then (a step waiting for a lease to lapse). */
+  enqueue(message: WorkMessage, options?: { readonly delaySeconds?: number }): Promise<void>;
 }
 
 export interface OrgProfile {
   readonly orgId: string;
   readonly jurisdiction?: Jurisdiction;
   readonly defaultCountry?: string;
+  /** The org's own retention periods and ages, where its settings document sets them. */
+  readonly retention?: RetentionOverrides;
 }
 
 export interface OrgDirectory {
   /** The org as the platform knows it, with the engine's settings for it; undefined when unknown. */
   get(orgId: string): Promise<OrgProfile | undefined>;
+  /** Every org id the platform knows, a page at a time (the sweeps fan out over them). */
+  idsPage(page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>>;
 }
 
 export interface HealthProbe {
@@ -213,4 +229,30 @@ export interface SubjectRegistry {
     change: (entry: import("../domain/registry.js").SubjectEntry | undefined) => import("../domain/registry.js").SubjectEntry | "delete" | undefined,
   ): Promise<void>;
   updateOrgHolds(orgId: string, change: (entry: import("../domain/registry.js").OrgHoldsEntry | undefined) => import("../domain/registry.js").OrgHoldsEntry | undefined): Promise<void>;
+}
+
+/** Sweep runs, their per-org steps (checkpoints) and the per-org leases. */
+export interface SweepStore {
+  createRun(run: SweepRun): Promise<void>;
+  recentRuns(limit: number, kind?: SweepKind): Promise<SweepRun[]>;
+  steps(runId: string): Promise<SweepStep[]>;
+  getStep(runId: string, orgId: string): Promise<Versioned<SweepStep> | undefined>;
+  /** Creates a step; `undefined` when it exists already. */
+  createStep(step: SweepStep): Promise<Versioned<SweepStep> | undefined>;
+  replaceStep(step: SweepStep, etag: string): Promise<Versioned<SweepStep>>;
+  getLease(kind: SweepKind, orgId: string): Promise<Versioned<SweepLease> | undefined>;
+  /** Creates or replaces a lease: `etag` undefined creates (a conflict `exists` when another did first); else replaces under it (`stale`). */
+  putLease(lease: SweepLease, etag: string | undefined): Promise<Versioned<SweepLease>>;
+}
+
+/** Retention notices in the org registry (`type: "retention-notice"`). */
+export interface RetentionNoticeStore {
+  get(orgId: string, id: string): Promise<Versioned<RetentionNotice> | undefined>;
+  /** false when the notice exists already (another run noticed first). */
+  create(notice: RetentionNotice): Promise<boolean>;
+  replace(notice: RetentionNotice, etag: string): Promise<Versioned<RetentionNotice>>;
+  /** Removes a notice; one already gone is fine. */
+  remove(orgId: string, id: string): Promise<void>;
+  /** The org's notices with an id after `after`, in id order (keyset: safe while notices are removed). */
+  after(orgId: string, after: string | undefined, limit: number): Promise<Versioned<RetentionNotice>[]>;
 }

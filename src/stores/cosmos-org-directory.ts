@@ -1,7 +1,9 @@
 import type { Container } from "@azure/cosmos";
 import { z } from "zod";
 import { Jurisdiction } from "../domain/request.js";
-import type { OrgDirectory, OrgProfile } from "../engine/ports.js";
+import { RetentionOverrides } from "../domain/retention.js";
+import type { OrgDirectory, OrgProfile, Page } from "../engine/ports.js";
+import { fetchPage } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
 
 /** The privacy settings of an org: the engine's own document first, the platform's org item second. */
@@ -31,8 +33,11 @@ export class CosmosOrgDirectory implements OrgDirectory {
       const fromPlatform = OrgPrivacySettings.safeParse(platform.resource.settings ?? {});
       const fromEngine = OrgPrivacySettings.safeParse(engine.resource ?? {});
       const merged = { ...(fromPlatform.success ? fromPlatform.data : {}), ...definedOnly(fromEngine.success ? fromEngine.data : {}) };
+      // The org's retention policy lives in the engine's document only; a malformed one counts as none.
+      const retention = RetentionOverrides.safeParse(engine.resource?.retention);
       return {
         orgId,
+        ...(retention.success && engine.resource?.retention !== undefined ? { retention: retention.data } : {}),
         ...(merged.jurisdiction === undefined ? {} : { jurisdiction: merged.jurisdiction }),
         ...(merged.defaultCountry === undefined ? {} : { defaultCountry: merged.defaultCountry }),
       };
@@ -40,6 +45,20 @@ export class CosmosOrgDirectory implements OrgDirectory {
       const mapped = mapCosmosError(error, "organization");
       if (mapped.code === "not-found") return undefined;
       throw mapped;
+    }
+  }
+
+  async idsPage(page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>> {
+    try {
+      // Cross-partition on purpose and ids only: the sweeps fan out over every org.
+      const result = await fetchPage<{ id: string }>(
+        this.organizations,
+        { query: "SELECT c.id FROM c", parameters: [] },
+        { maxItemCount: page.limit, ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }) },
+      );
+      return { items: result.resources.map((r) => r.id), ...(result.continuationToken === undefined ? {} : { continuationToken: result.continuationToken }) };
+    } catch (error) {
+      throw mapCosmosError(error, "organizations");
     }
   }
 }

@@ -9,9 +9,12 @@ import type { WorkMessage, WorkQueue } from "../engine/ports.js";
 export class StorageWorkQueue implements WorkQueue {
   constructor(private readonly queue: QueueClient) {}
 
-  async enqueue(message: WorkMessage): Promise<void> {
+  async enqueue(message: WorkMessage, options?: { readonly delaySeconds?: number }): Promise<void> {
     try {
-      await this.queue.sendMessage(Buffer.from(JSON.stringify(message), "utf8").toString("base64"));
+      await this.queue.sendMessage(
+        Buffer.from(JSON.stringify(message), "utf8").toString("base64"),
+        options?.delaySeconds === undefined ? undefined : { visibilityTimeout: options.delaySeconds },
+      );
     } catch (cause) {
       throw new EngineError("unavailable", "work queue: the queue service is not answering", { cause });
     }
