@@ -174,7 +174,10 @@ async function measureSizes(host: EmulatorHost, flags: BenchFlags): Promise<Scen
         value: String(wallRatio),
         ...(wallApplies ? { target: `≤ ${WALL_RATIO_TARGET}`, met: wallMet } : { target: `(≤ ${WALL_RATIO_TARGET} at ${WALL_RATIO_AT_ITEMS} items, ${WALL_RATIO_AT_RTT_MS} ms)` }),
       },
-      { figure: `${label}: requests to Cosmos / Blob`, value: `${cosmos} / ${blob} (naive ${total(naive.requests.cosmos)} / ${total(naive.requests.blob)})` },
+      {
+        figure: `${label}: requests to Cosmos / Blob`,
+        value: `${cosmos} / ${blob} (on the wire ${engine.wire.cosmos.requests} / ${engine.wire.blob.requests}; naive ${total(naive.requests.cosmos)} / ${total(naive.requests.blob)})`,
+      },
       { figure: `${label}: Cosmos requests by kind`, value: kinds(engine.requests.cosmos) },
       { figure: `${label}: Blob requests by kind`, value: kinds(engine.requests.blob) },
       {
