@@ -140,7 +140,7 @@ export async function seedErasureData(
   const platform = direct.cosmos.database(names.platformDatabase);
   await platform.container("organizations").items.upsert({ id: BENCH_ORG, orgId: BENCH_ORG, name: "Bench GmbH", settings: { jurisdiction: "GDPR", defaultCountry: "DE" } });
   const subject = person(0, spread(size.items).contacts);
-  const othersItems = Math.max(20, Math.round(size.items / 2 / OTHERS)) ;
+  const othersItems = Math.max(20, Math.round(size.items / 2 / OTHERS));
   const othersBlobs = Math.max(1, Math.round(size.blobs / 2 / OTHERS));
   const people: { p: Person; s: Spread; blobs: number }[] = [
     { p: subject, s: spread(size.items), blobs: size.blobs },

@@ -1,7 +1,7 @@
-import type { Container, CosmosClient, JSONObject, QueryIterator } from "@azure/cosmos";
+import { CosmosClient, type Container, type CosmosClientOptions, type JSONObject, type Next, type PluginConfig, type QueryIterator } from "@azure/cosmos";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createBlobServiceClient, type BlobRequestKind } from "../../src/stores/blob-client.js";
-import { createCosmosClient, fetchPage, QueryPlanSkipped, type CosmosRequestKind } from "../../src/stores/cosmos-client.js";
+import { cosmosOptions, cosmosRequestKind, createCosmosClient, fetchPage, QueryPlanSkipped, type CosmosRequestKind } from "../../src/stores/cosmos-client.js";
 import { testNamespace } from "../support/env.js";
 
 /**
@@ -86,6 +86,45 @@ describe("fetchPage and the query plan", () => {
     const page = await fetchPage<JSONObject>(fake, { query: "SELECT * FROM c", parameters: [] }, { maxItemCount: 1, partitionKey: ORG });
     expect(page.resources).toEqual([{ id: "x" }]);
     expect(opened).toBe(2);
+  });
+
+  it("falls back through the real SDK when the gateway refuses a query without its plan", async () => {
+    // A plugin answers the first query request as a gateway does when it needs a plan: 400 with
+    // additionalErrorInfo. The SDK then looks for the plan skipQueryPlan stood in for, and
+    // fetchPage asks again the usual way.
+    const emulators = inject("emulators");
+    const seen: string[] = [];
+    let refused = false;
+    const refusing: PluginConfig = {
+      on: "request",
+      plugin: (context, _diagnostics, next: Next<unknown>) => {
+        const kind = cosmosRequestKind(context);
+        seen.push(kind);
+        if (kind === "query" && !refused) {
+          refused = true;
+          return Promise.reject(Object.assign(new Error("Cross partition query only supports 'VALUE <AggreateFunc>'"), { code: 400, body: { additionalErrorInfo: "{}" } }));
+        }
+        return next(context);
+      },
+    };
+    const refusingClient = new CosmosClient({ ...cosmosOptions({ endpoint: emulators.cosmosEndpoint, key: emulators.cosmosKey }), plugins: [refusing] } as CosmosClientOptions);
+    try {
+      const target = refusingClient.database(container.database.id).container(container.id);
+      const page = await fetchPage<{ id: string }>(
+        target,
+        { query: "SELECT c.id FROM c WHERE c.orgId = @orgId ORDER BY c.rank", parameters: [{ name: "@orgId", value: OTHER_ORG }] },
+        { maxItemCount: 5, partitionKey: OTHER_ORG },
+      );
+      expect(refused).toBe(true);
+      expect(page.resources.map((r) => r.id)).toEqual(Array.from({ length: 5 }, (_, i) => `${OTHER_ORG}-${String(i).padStart(2, "0")}`));
+      // No plan before the refused query (it was skipped); the fallback's iterator then asks for one.
+      const queryish = seen.filter((k) => k === "query" || k === "query-plan");
+      expect(queryish[0]).toBe("query");
+      expect(queryish.filter((k) => k === "query")).toHaveLength(2);
+      expect(queryish.slice(1)).toContain("query-plan");
+    } finally {
+      refusingClient.dispose();
+    }
   });
 
   it("counts point operations, bulk and metadata requests by kind", async () => {
