@@ -36,7 +36,8 @@ import { createBlobPackageStore } from "./stores/blob-packages.js";
 import { AzureBlobSource } from "./stores/blob-source.js";
 import { CosmosManifestStore } from "./stores/cosmos-manifest-store.js";
 import { CosmosPlatformItems } from "./stores/cosmos-platform-items.js";
-import { createCosmosClient } from "./stores/cosmos-client.js";
+import { createCosmosClient, type CosmosRequestKind } from "./stores/cosmos-client.js";
+import { createBlobServiceClient, type BlobRequestKind } from "./stores/blob-client.js";
 import { CosmosAuditStore } from "./stores/cosmos-audit-store.js";
 import { CosmosOrgDirectory } from "./stores/cosmos-org-directory.js";
 import { CosmosOutboxStore } from "./stores/cosmos-outbox-store.js";
@@ -76,9 +77,20 @@ export interface Runtime {
   readonly notices: RetentionNoticeStore;
 }
 
-export function createRuntime(settings: Settings): Runtime {
-  const cosmos = createCosmosClient({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY });
-  const blobs = BlobServiceClient.fromConnectionString(settings.AzureWebJobsStorage);
+/** Opt-in hooks of the composition root (the benchmark counts the adapters' requests by kind). */
+export interface RuntimeOptions {
+  /** Called once per HTTP request the Cosmos client and the Blob service client send. */
+  readonly onStoreRequest?: (request: { readonly service: "cosmos"; readonly kind: CosmosRequestKind } | { readonly service: "blob"; readonly kind: BlobRequestKind }) => void;
+}
+
+export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
+  const count = options.onStoreRequest;
+  const cosmos = createCosmosClient({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY }, count && ((kind) => {
+    count({ service: "cosmos", kind });
+  }));
+  const blobs = createBlobServiceClient(settings.AzureWebJobsStorage, count && ((kind) => {
+    count({ service: "blob", kind });
+  }));
   const queues = QueueServiceClient.fromConnectionString(settings.AzureWebJobsStorage);
   const privacy = cosmos.database(settings.PRIVACY_DATABASE);
   const platform = cosmos.database(settings.PLATFORM_DATABASE);

@@ -10,7 +10,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { parseSettings, withSettingDefaults, type Settings } from "../../src/config/settings.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { COSMOS_EMULATOR_KEY, freePort, startEmbeddedEmulators, storageConnectionString, type EmulatorPorts } from "../../src/local/emulators.js";
-import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.js";
 import { createCosmosClient } from "../../src/stores/cosmos-client.js";
 import { provision } from "../../src/stores/provision.js";
 
@@ -519,6 +519,8 @@ export const BENCH_SUBJECT_KEY_SECRET = "bench-subject-key-secret-0123456789abcd
 
 export interface BenchNamespace {
   readonly settings: Settings;
+  /** The app settings the namespace was made from (for code that reads process.env, as the handlers do). */
+  readonly env: NodeJS.ProcessEnv;
   /** The engine under test: every store call goes through the counting proxies. */
   readonly rt: Runtime;
   /** Clients straight to the emulators, for seeding and checks outside the measurement. */
@@ -527,7 +529,7 @@ export interface BenchNamespace {
 }
 
 /** A fresh namespace (databases, assets container, queue), provisioned. */
-export async function openNamespace(host: EmulatorHost, label: string, overrides: Record<string, string> = {}): Promise<BenchNamespace> {
+export async function openNamespace(host: EmulatorHost, label: string, overrides: Record<string, string> = {}, runtimeOptions: RuntimeOptions = {}): Promise<BenchNamespace> {
   const ns = `b${label.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12)}${randomBytes(4).toString("hex")}`;
   const base: NodeJS.ProcessEnv = {
     COSMOS_ENDPOINT: `http://${LOOPBACK}:${host.proxied.cosmos}`,
@@ -549,9 +551,10 @@ export async function openNamespace(host: EmulatorHost, label: string, overrides
     queues: QueueServiceClient.fromConnectionString(directStorage),
   };
   await provision(direct, settings);
-  const rt = createRuntime(settings);
+  const rt = createRuntime(settings, runtimeOptions);
   return {
     settings,
+    env: base,
     rt,
     direct,
     close: () => {
@@ -652,6 +655,11 @@ export interface BenchFlags {
   readonly media: number;
   readonly mediaKb: number;
   readonly rttMs: number;
+  /** Erasure scenario: one run per size, the subject having `items` items and `blobs` blobs. */
+  readonly erasureSizes: readonly { readonly items: number; readonly blobs: number }[];
+  /** HTTP scenario: autocannon's connections and duration. */
+  readonly httpConnections: number;
+  readonly httpSeconds: number;
 }
 
 export interface TableRow {

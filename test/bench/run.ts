@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { erasureScenario, smallErasureScenario } from "./erasure.js";
 import { exportMemoryScenario } from "./export-memory.js";
+import { httpScenario } from "./http.js";
 import {
   EMULATOR_CHILD_FLAG,
   machineInfo,
@@ -22,17 +24,34 @@ import {
  * target is reported, not an error; the exit code is non-zero only when a run itself failed.
  */
 
-const SCENARIOS: readonly Scenario[] = [exportMemoryScenario];
+const SCENARIOS: readonly Scenario[] = [
+  erasureScenario, // issue 7 point 3
+  smallErasureScenario, // point 3, the everyday case
+  // point 4, the retention sweep: its scenario lands with the sweep feature (issue 6).
+  exportMemoryScenario, // point 5
+  httpScenario, // point 6
+];
+
+/**
+ * D items and B blobs as `DxB` (or `D` for D = B). B = 10 000 is left out of the default run:
+ * Azurite's in-memory store scans the container on every blob delete (87 ms a delete, 21 s a
+ * batch of 256, at 10 000 blobs), so erasing 10 000 blobs takes ~10 minutes, engine and naive alike.
+ */
+const DEFAULT_ERASURE_SIZES = "100x100,10000x100";
 
 const USAGE = `Usage: npm run bench -- [options]
 
   --messages N      messages of the exported subject (default 50000)
   --media N         chat-media blobs of the exported subject (default 500)
   --media-kb N      size of each media blob in KiB (default 64)
-  --rtt-ms N        round-trip time the proxies add between the engine and the emulators (default 0)
+  --rtt-ms N        round-trip time the proxies add between the engine and the emulators (default 5; 0 turns it off)
+  --erasure-sizes L erasure runs, comma-separated, each DxB: the subject has D items and B blobs
+                    (default ${DEFAULT_ERASURE_SIZES}; D alone means DxD)
+  --http-connections N  autocannon connections of the HTTP scenario (default 50)
+  --http-seconds N  how long autocannon runs per route (default 10)
   --emulators MODE  child (default: the emulators run in a child process, so memory figures are the
                     engine's alone) or in-process
-  --only NAME       run only this scenario (${SCENARIOS.map((s) => s.name).join(", ")})
+  --only NAMES      run only these scenarios, comma-separated (${SCENARIOS.map((s) => s.name).join(", ")})
   --out FILE        where to write the results (default bench-results.json at the repository root)`;
 
 const RESULTS_FILE = fileURLToPath(new URL("../../../bench-results.json", import.meta.url));
@@ -46,7 +65,13 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 
 class UsageError extends Error {}
 
-function parseFlags(argv: string[]): { flags: BenchFlags; mode: EmulatorMode; only?: string; out: string } {
+
+function erasureSize(text: string): { items: number; blobs: number } {
+  const [items, blobs = items] = text.trim().split("x");
+  return { items: integer("erasure-sizes", items, 0, 20), blobs: integer("erasure-sizes", blobs, 0, 1) };
+}
+
+function parseFlags(argv: string[]): { flags: BenchFlags; mode: EmulatorMode; only?: readonly string[]; out: string } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -54,6 +79,9 @@ function parseFlags(argv: string[]): { flags: BenchFlags; mode: EmulatorMode; on
       media: { type: "string" },
       "media-kb": { type: "string" },
       "rtt-ms": { type: "string" },
+      "erasure-sizes": { type: "string" },
+      "http-connections": { type: "string" },
+      "http-seconds": { type: "string" },
       emulators: { type: "string" },
       only: { type: "string" },
       out: { type: "string" },
@@ -66,16 +94,20 @@ function parseFlags(argv: string[]): { flags: BenchFlags; mode: EmulatorMode; on
   }
   const mode = values.emulators ?? "child";
   if (mode !== "child" && mode !== "in-process") throw new UsageError("--emulators must be child or in-process");
-  if (values.only !== undefined && !SCENARIOS.some((s) => s.name === values.only)) throw new UsageError(`--only must name a scenario: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  const only = values.only?.split(",").map((name) => name.trim());
+  if (only?.some((name) => !SCENARIOS.some((s) => s.name === name)) === true) throw new UsageError(`--only must name scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}`);
   return {
     flags: {
       messages: integer("messages", values.messages, 50_000, 1),
       media: integer("media", values.media, 500, 0),
       mediaKb: integer("media-kb", values["media-kb"], 64, 1),
-      rttMs: integer("rtt-ms", values["rtt-ms"], 0, 0),
+      rttMs: integer("rtt-ms", values["rtt-ms"], 5, 0),
+      erasureSizes: (values["erasure-sizes"] ?? DEFAULT_ERASURE_SIZES).split(",").map(erasureSize),
+      httpConnections: integer("http-connections", values["http-connections"], 50, 1),
+      httpSeconds: integer("http-seconds", values["http-seconds"], 10, 1),
     },
     mode,
-    ...(values.only === undefined ? {} : { only: values.only }),
+    ...(only === undefined ? {} : { only }),
     out: values.out ?? RESULTS_FILE,
   };
 }
@@ -102,7 +134,7 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     host = await startEmulatorHost({ mode, rttMs: flags.rttMs, childEntry: fileURLToPath(import.meta.url) });
-    for (const scenario of SCENARIOS.filter((s) => only === undefined || s.name === only)) {
+    for (const scenario of SCENARIOS.filter((s) => only === undefined || only.includes(s.name))) {
       const t0 = performance.now();
       try {
         const outcome = await scenario.run(host, flags);
