@@ -80,13 +80,17 @@ export interface Runtime {
 /** Opt-in hooks of the composition root (the benchmark counts the adapters' requests by kind). */
 export interface RuntimeOptions {
   /** Called once per HTTP request the Cosmos client and the Blob service client send. */
-  readonly onStoreRequest?: (request: { readonly service: "cosmos"; readonly kind: CosmosRequestKind } | { readonly service: "blob"; readonly kind: BlobRequestKind }) => void;
+  readonly onStoreRequest?: (
+    request: { readonly service: "cosmos"; readonly kind: CosmosRequestKind; readonly database: "privacy" | "other" } | { readonly service: "blob"; readonly kind: BlobRequestKind },
+  ) => void;
 }
 
 export function createRuntime(settings: Settings, options: RuntimeOptions = {}): Runtime {
   const count = options.onStoreRequest;
-  const cosmos = createCosmosClient({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY }, count && ((kind) => {
-    count({ service: "cosmos", kind });
+  // The engine's own database (bookkeeping) apart from the data it works on.
+  const privacyPath = `dbs/${settings.PRIVACY_DATABASE}/`;
+  const cosmos = createCosmosClient({ endpoint: settings.COSMOS_ENDPOINT, key: settings.COSMOS_KEY }, count && ((kind, path) => {
+    count({ service: "cosmos", kind, database: path.replace(/^\//, "").startsWith(privacyPath) ? "privacy" : "other" });
   }));
   const blobs = createBlobServiceClient(settings.AzureWebJobsStorage, count && ((kind) => {
     count({ service: "blob", kind });

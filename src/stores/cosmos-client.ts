@@ -23,7 +23,7 @@ export function cosmosOptions(connection: CosmosConnection): CosmosClientOptions
  * A Cosmos client. With `onRequest` (opt-in, the benchmark), every HTTP request the client sends,
  * retries and query plans included, is reported with its kind.
  */
-export function createCosmosClient(connection: CosmosConnection, onRequest?: (kind: CosmosRequestKind) => void): CosmosClient {
+export function createCosmosClient(connection: CosmosConnection, onRequest?: (kind: CosmosRequestKind, path: string) => void): CosmosClient {
   return new CosmosClient(onRequest === undefined ? cosmosOptions(connection) : withRequestPlugin(cosmosOptions(connection), onRequest));
 }
 
@@ -61,11 +61,11 @@ export function cosmosRequestKind(context: Pick<RequestContext, "headers" | "ope
  * The client's `plugins` option (the SDK exports `PluginConfig`; its 4.x typings hide the option): a
  * plugin `on: "request"` runs once per HTTP request, after the SDK has built it.
  */
-function withRequestPlugin(options: CosmosClientOptions, onRequest: (kind: CosmosRequestKind) => void): CosmosClientOptions {
+function withRequestPlugin(options: CosmosClientOptions, onRequest: (kind: CosmosRequestKind, path: string) => void): CosmosClientOptions {
   const plugin: PluginConfig = {
     on: "request",
     plugin: (context, _diagnostics, next: Next<unknown>) => {
-      onRequest(cosmosRequestKind(context));
+      onRequest(cosmosRequestKind(context), context.path ?? "");
       return next(context);
     },
   };

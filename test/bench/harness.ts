@@ -1,3 +1,4 @@
+import { PRIVACY_CONTAINERS } from "../../src/config/resources.js";
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -565,8 +566,15 @@ export async function openNamespace(host: EmulatorHost, label: string, overrides
 }
 
 /** Makes the runtime's first connections (account metadata, database, container, queue) before a measurement. */
+/**
+ * A function instance after its first invocation: connections open and every container's
+ * metadata (partition key definition) cached by the client, as on a warm Azure Functions host.
+ */
 export async function warmUp(rt: Runtime): Promise<void> {
   for (const probe of rt.health) await probe.check();
+  const privacy = rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE);
+  for (const spec of Object.values(PRIVACY_CONTAINERS)) await privacy.container(spec.id).read();
+  for (const mapping of rt.dataMap.containers) await rt.clients.cosmos.database(rt.resolve.database(mapping.database)).container(mapping.container).read();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,7 +33,13 @@ const ROUTES: readonly HttpRoute[] = [
     path: "/api/requests",
     body: (n) => ({ type: "access", orgId: HTTP_ORG, subject: { email: `bench.http.${n}@example.org` }, verification: { method: "attested", by: "bench" } }),
   },
-  // GET /api/subjects/status lands with its route (issue 7 point 6, second half).
+  {
+    // A phone in national form: normalised with the org's country (cached), hashed, one point read
+    // of the subject's registry entry beside one of the org-wide holds.
+    name: "GET /api/subjects/status",
+    method: "GET",
+    path: `/api/subjects/status?orgId=${HTTP_ORG}&phone=030%2012345678`,
+  },
 ];
 
 const ZERO_ERRORS_TARGET = 0;

@@ -11,20 +11,23 @@ import type { Runtime, RuntimeOptions } from "../../src/runtime.js";
 export interface StoreRequestTally {
   readonly cosmos: Record<string, number>;
   readonly blob: Record<string, number>;
+  /** Of the Cosmos requests, those to the engine's own database (requests, audit, outbox, jobs, manifests, registry). */
+  readonly cosmosBookkeeping: number;
 }
 
 export function storeRequestTally(): { options: RuntimeOptions; snapshot(): StoreRequestTally; reset(): void } {
-  let tally: { cosmos: Record<string, number>; blob: Record<string, number> } = { cosmos: {}, blob: {} };
+  let tally: { cosmos: Record<string, number>; blob: Record<string, number>; cosmosBookkeeping: number } = { cosmos: {}, blob: {}, cosmosBookkeeping: 0 };
   return {
     options: {
-      onStoreRequest: ({ service, kind }) => {
-        const byKind = tally[service];
-        byKind[kind] = (byKind[kind] ?? 0) + 1;
+      onStoreRequest: (request) => {
+        const byKind = tally[request.service];
+        byKind[request.kind] = (byKind[request.kind] ?? 0) + 1;
+        if (request.service === "cosmos" && request.database === "privacy") tally.cosmosBookkeeping += 1;
       },
     },
-    snapshot: () => ({ cosmos: { ...tally.cosmos }, blob: { ...tally.blob } }),
+    snapshot: () => ({ cosmos: { ...tally.cosmos }, blob: { ...tally.blob }, cosmosBookkeeping: tally.cosmosBookkeeping }),
     reset: () => {
-      tally = { cosmos: {}, blob: {} };
+      tally = { cosmos: {}, blob: {}, cosmosBookkeeping: 0 };
     },
   };
 }

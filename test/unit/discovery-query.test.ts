@@ -24,7 +24,7 @@ describe("discovery queries", () => {
       projection: "keys",
     });
     expect(query?.text).toBe(
-      'SELECT c.id, c["id"] AS k0, c["contactId"] AS m0, c["customer"]["email"] AS m1 FROM c WHERE c["orgId"] = @orgId AND ((IS_STRING(c["customer"]["email"]) AND LOWER(TRIM(c["customer"]["email"])) IN (@n1_0))) AND NOT ((IS_DEFINED(c["contactId"]) AND c["contactId"] IN (@k0_0)))',
+      'SELECT c.id, c["id"] AS k0, c["contactId"] AS m0, c["customer"]["email"] AS m1 FROM c WHERE c["orgId"] = @orgId AND IS_STRING(c["customer"]["email"]) AND LOWER(TRIM(c["customer"]["email"])) IN (@n1_0) AND NOT (IS_DEFINED(c["contactId"]) AND c["contactId"] IN (@k0_0))',
     );
     expect(query?.parameters).toEqual([
       { name: "@orgId", value: "org-1" },
