@@ -107,7 +107,7 @@ function itemsOf(p: Person, s: Spread): Record<keyof Spread, JSONObject[]> {
 
 const CONTAINER_OF: Record<keyof Spread, string> = { contacts: "contacts", conversations: "conversations", messages: "messages", orders: "orders", campaignEvents: "campaignEvents" };
 
-async function upsertAll(container: Container, items: readonly JSONObject[]): Promise<void> {
+export async function upsertAll(container: Container, items: readonly JSONObject[]): Promise<void> {
   const chunks = Math.ceil(items.length / BULK_LIMIT);
   await forEachConcurrent(chunks, BULK_IN_FLIGHT, async (chunk) => {
     let pending = items.slice(chunk * BULK_LIMIT, (chunk + 1) * BULK_LIMIT);

@@ -565,7 +565,6 @@ export async function openNamespace(host: EmulatorHost, label: string, overrides
   };
 }
 
-/** Makes the runtime's first connections (account metadata, database, container, queue) before a measurement. */
 /**
  * A function instance after its first invocation: connections open and every container's
  * metadata (partition key definition) cached by the client, as on a warm Azure Functions host.
@@ -668,6 +667,9 @@ export interface BenchFlags {
   /** HTTP scenario: autocannon's connections and duration. */
   readonly httpConnections: number;
   readonly httpSeconds: number;
+  /** Sweep scenario: org sizes N, each with K inactive contacts. */
+  readonly sweepContacts: readonly number[];
+  readonly sweepInactive: number;
 }
 
 export interface TableRow {

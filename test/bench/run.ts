@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { erasureScenario, smallErasureScenario } from "./erasure.js";
 import { exportMemoryScenario } from "./export-memory.js";
+import { sweepScenario } from "./sweep.js";
 import { httpScenario } from "./http.js";
 import {
   EMULATOR_CHILD_FLAG,
@@ -27,7 +28,7 @@ import {
 const SCENARIOS: readonly Scenario[] = [
   erasureScenario, // issue 7 point 3
   smallErasureScenario, // point 3, the everyday case
-  // point 4, the retention sweep: its scenario lands with the sweep feature (issue 6).
+  sweepScenario, // point 4
   exportMemoryScenario, // point 5
   httpScenario, // point 6
 ];
@@ -49,6 +50,8 @@ const USAGE = `Usage: npm run bench -- [options]
                     (default ${DEFAULT_ERASURE_SIZES}; D alone means DxD)
   --http-connections N  autocannon connections of the HTTP scenario (default 50)
   --http-seconds N  how long autocannon runs per route (default 10)
+  --sweep-contacts L  retention sweep runs, comma-separated org sizes N (default 10000,100000)
+  --sweep-inactive K  inactive contacts in each of those orgs (default 100)
   --emulators MODE  child (default: the emulators run in a child process, so memory figures are the
                     engine's alone) or in-process
   --only NAMES      run only these scenarios, comma-separated (${SCENARIOS.map((s) => s.name).join(", ")})
@@ -82,6 +85,8 @@ function parseFlags(argv: string[]): { flags: BenchFlags; mode: EmulatorMode; on
       "erasure-sizes": { type: "string" },
       "http-connections": { type: "string" },
       "http-seconds": { type: "string" },
+      "sweep-contacts": { type: "string" },
+      "sweep-inactive": { type: "string" },
       emulators: { type: "string" },
       only: { type: "string" },
       out: { type: "string" },
@@ -105,6 +110,8 @@ function parseFlags(argv: string[]): { flags: BenchFlags; mode: EmulatorMode; on
       erasureSizes: (values["erasure-sizes"] ?? DEFAULT_ERASURE_SIZES).split(",").map(erasureSize),
       httpConnections: integer("http-connections", values["http-connections"], 50, 1),
       httpSeconds: integer("http-seconds", values["http-seconds"], 10, 1),
+      sweepContacts: (values["sweep-contacts"] ?? "10000,100000").split(",").map((n) => integer("sweep-contacts", n.trim(), 0, 1)),
+      sweepInactive: integer("sweep-inactive", values["sweep-inactive"], 100, 1),
     },
     mode,
     ...(only === undefined ? {} : { only }),
