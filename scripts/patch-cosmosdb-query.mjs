@@ -264,6 +264,82 @@ function installedPackageDirs(projectRoot) {
   return dirs;
 }
 
+// --- Second patch: compile once per query text --------------------------------------------------
+//
+// The engine parses every query with a PEG parser (lib/index.js: `new Query(text)` per request, and
+// the server parses the text a second time to check partition keys) and turns the generated code
+// into a function with `new Function` on every execution (lib/executor.js). The parser backtracks
+// on nested parentheses: one `IN (...)` list inside two levels of grouping takes ~150 ms, so a
+// discovery of a dozen queries spends seconds parsing (issue 7's small-subject figure). A query's
+// text fully decides its AST and code (parameters are bound at execution), so both are cached by
+// text: the Query object (its AST, and its code once generated) in a Map of at most 1 000 texts,
+// the compiled function per generated code likewise. The Query's AST is only read after parsing
+// (transform and containsPartitionKeys build new trees), so sharing it is safe.
+export const CACHE_MARKER = "/* privacy-engine: compile-cache patch v1 (scripts/patch-cosmosdb-query.mjs) */";
+
+const CACHE_EDITS = [
+  {
+    file: "index.js",
+    find: "exports.default = (query) => new Query(query);",
+    replace: `${CACHE_MARKER}
+const $$queries = new Map();
+exports.default = (query) => {
+    let parsed = $$queries.get(query);
+    if (parsed === undefined) {
+        parsed = new Query(query);
+        if ($$queries.size >= 1000) $$queries.delete($$queries.keys().next().value);
+        $$queries.set(query, parsed);
+    }
+    return parsed;
+};`,
+  },
+  {
+    file: "executor.js",
+    find: "const execute = new Function(`\"use strict\";return (${code})`)();",
+    replace: `${CACHE_MARKER}
+    let execute = $$compiled.get(code);
+    if (execute === undefined) {
+        execute = new Function(\`"use strict";return (\${code})\`)();
+        if ($$compiled.size >= 1000) $$compiled.delete($$compiled.keys().next().value);
+        $$compiled.set(code, execute);
+    }`,
+    prelude: "const $$compiled = new Map();\n",
+  },
+];
+
+/** Adds the compile cache to one package directory; returns a one-line status. */
+export function patchCompileCache(packageDir) {
+  const messages = [];
+  let ok = true;
+  for (const edit of CACHE_EDITS) {
+    const file = path.join(packageDir, "lib", edit.file);
+    if (!existsSync(file)) {
+      ok = false;
+      messages.push(`WARNING: ${file} not found; compile cache not added`);
+      continue;
+    }
+    const source = readFileSync(file, "utf8");
+    if (source.includes(CACHE_MARKER)) {
+      messages.push(`${edit.file} already cached`);
+      continue;
+    }
+    const at = source.indexOf(edit.find);
+    if (at < 0 || source.indexOf(edit.find, at + 1) >= 0) {
+      ok = false;
+      messages.push(`WARNING: ${file} is not the expected source; compile cache not added`);
+      continue;
+    }
+    let patched = source.slice(0, at) + edit.replace + source.slice(at + edit.find.length);
+    if (edit.prelude !== undefined) {
+      const strict = `"use strict";\n`;
+      patched = patched.startsWith(strict) ? `${strict}${edit.prelude}${patched.slice(strict.length)}` : `${edit.prelude}${patched}`;
+    }
+    writeAtomically(file, patched);
+    messages.push(`${edit.file}: compile cache added`);
+  }
+  return { ok, message: messages.join("; ") };
+}
+
 function main() {
   const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
   const args = process.argv.slice(2);
@@ -275,6 +351,7 @@ function main() {
   for (const dir of dirs) {
     try {
       console.log(`${PREFIX} ${patchPackage(dir).message}`);
+      console.log(`${PREFIX} ${patchCompileCache(dir).message}`);
     } catch (error) {
       // Never break an install; the test reports the unpatched engine.
       console.log(`${PREFIX} WARNING: could not patch ${dir}: ${error instanceof Error ? error.message : String(error)}`);

@@ -84,7 +84,22 @@ async function bulkUpsert(container: Container, docs: readonly JSONObject[], con
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/** Must equal CACHE_MARKER in scripts/patch-cosmosdb-query.mjs. */
+const CACHE_MARKER = "/* privacy-engine: compile-cache patch v1 (scripts/patch-cosmosdb-query.mjs) */";
+
 describe("the installed @zeit/cosmosdb-query", () => {
+  it("carries the compile cache: one parse per query text, one compiled function per generated code", () => {
+    const require = engineRequire();
+    for (const file of ["index.js", "executor.js"]) {
+      const source = readFileSync(require.resolve(`@zeit/cosmosdb-query/lib/${file}`), "utf8");
+      expect(source.includes(CACHE_MARKER), `${file} lacks the compile cache: run \`node scripts/patch-cosmosdb-query.mjs\``).toBe(true);
+    }
+    const parse = (require("@zeit/cosmosdb-query") as { default: (sql: string) => object }).default;
+    const text = "SELECT c.id FROM c WHERE c.orgId = @orgId AND (IS_DEFINED(c.phone) AND c.phone IN (@p0, @p1))";
+    expect(parse(text)).toBe(parse(text));
+    expect(parse(text)).not.toBe(parse(`${text} `));
+  });
+
   it("carries the push-accumulation patch (scripts/patch-cosmosdb-query.mjs ran)", () => {
     const require = engineRequire();
     const transformerPath = require.resolve("@zeit/cosmosdb-query/lib/transformer.js");
