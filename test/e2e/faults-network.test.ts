@@ -1,4 +1,7 @@
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { workQueueHandler } from "../../functions/background.js";
 import { auditHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
@@ -8,6 +11,7 @@ import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { createCosmosClient } from "../../src/stores/cosmos-client.js";
 import { expectedDiscovery } from "../support/discovery-oracle.js";
 import { call, countRequests, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
+import { capturedLog } from "../support/log-capture.js";
 import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { recordFigure } from "../support/figures.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
@@ -18,7 +22,8 @@ import { portOf, proxiedStorage, TcpFaultProxy } from "../support/tcp-fault-prox
  * that cut every connection in the middle of an erasure or an export (and refuse new ones) until
  * the work item has really failed, as the host would see it. The message is then redelivered
  * with the network back. The request completes, nothing of the subject remains, nothing else
- * changed, the audit chain verifies, and no request, event or package exists twice.
+ * changed, the audit chain verifies, and no request, event or package exists twice. The same
+ * holds when the process running the work item is killed (SIGKILL) between steps.
  */
 let rt: Runtime;
 let cosmosProxy: TcpFaultProxy;
@@ -155,4 +160,71 @@ describe("network faults", () => {
     expect(await countRequests(rt)).toBe(requests + 1);
     await expectCleanHistory(id);
   });
+});
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+function newestMtime(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+    const path = join(dir, entry.name);
+    return Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }, 0);
+}
+
+/** The child runs the built engine: build it when dist/ is missing or older than the sources (CI builds first). */
+function ensureBuilt(): void {
+  const entry = join(ROOT, "dist/functions/background.js");
+  if (existsSync(entry) && statSync(entry).mtimeMs >= Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "functions")))) return;
+  const built = spawnSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")], { encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
+}
+
+describe("process killed", () => {
+  it("SIGKILL of the process in the middle of an erasure: redelivered, it completes as if never interrupted", async () => {
+    ensureBuilt();
+    const greta = HARD_CASES.staleContact;
+    const subject = { phone: greta.phone };
+    const expected = expectedDiscovery(rt.dataMap, dataset, greta.orgId, normalizeSubject(subject, "DE") as Record<string, string>, "DE");
+    const before = await snapshotPlatform(rt);
+    const requests = await countRequests(rt);
+    const id = await open({ type: "erasure", orgId: greta.orgId, subject });
+
+    // The child reaches Cosmos through a slow link, so the test sees it mid-step and kills it there.
+    const slow = await TcpFaultProxy.start(portOf(inject("emulators").cosmosEndpoint));
+    slow.delay(15);
+    const child = spawn(process.execPath, [join(ROOT, "test/support/work-child.mjs"), id, "1"], {
+      env: { ...process.env, COSMOS_ENDPOINT: `http://127.0.0.1:${String(slow.port)}` },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => {
+      resolve({ code, signal });
+    }));
+    let output = "";
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on("data", (chunk: Buffer) => {
+        output += chunk.toString("utf8");
+        for (const line of chunk.toString("utf8").split("\n")) if (line !== "") capturedLog(line);
+      });
+    }
+    try {
+      await waitForDocument("jobs", id, (job) => job.step === "erase");
+      child.kill("SIGKILL");
+      expect(await exited).toEqual({ code: null, signal: "SIGKILL" });
+    } finally {
+      child.kill("SIGKILL");
+      await slow.close();
+    }
+    expect(output).not.toContain("work item done");
+    const killed = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    expect(killed.status).toBe("in-progress");
+
+    // The host redelivers the message (here: to this process).
+    await work(id, 2);
+    const done = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    expect(done.status).toBe("completed");
+    expectOnlySubjectErased(rt, before, await snapshotPlatform(rt), greta.orgId, expected);
+    expect(await countRequests(rt)).toBe(requests + 1);
+    await expectCleanHistory(id);
+    survived["sigkill-erasure"] = { resets: 0, failedAfterMs: 0 };
+  }, 120_000);
 });
