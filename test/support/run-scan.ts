@@ -46,7 +46,7 @@ async function storedTexts(dir: string, cosmos: { endpoint: string; key: string 
   return { texts, documents, databases: databases.length };
 }
 
-function secretLeaks(texts: readonly Text[], codes: ReadonlySet<string>): RunScan["secretLeaks"] {
+export function secretLeaks(texts: readonly Text[], codes: ReadonlySet<string>): RunScan["secretLeaks"] {
   const leaks: { file: string; line: number; what: string }[] = [];
   const secrets = SECRET_VALUES.map((s) => s.toLowerCase());
   for (const { file, text } of texts) {
