@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // `vitest run --mode soak` (npm run test:soak): the same fuzz, load and fault tests, longer.
-const SOAK_ENV = { FUZZ_RUNS: "150", LOAD_SCALE: "2" };
+const SOAK_ENV = { FUZZ_RUNS: "250", LOAD_SCALE: "2" };
 
 export default defineConfig(({ mode }) => ({
   test: {

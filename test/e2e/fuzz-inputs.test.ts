@@ -48,7 +48,7 @@ const VALID_BODIES: Readonly<Record<string, unknown>> = {
   "requests-cancel": { reason: "fuzz" },
   "requests-lift": { reason: "ground ended" },
   "legal-holds-place": { orgId: ORG_A, category: "sales", reason: "tax audit" },
-  "certificates-verify": { id: "x", requestId: existingId },
+  "certificates-verify": { id: "x", outcome: "erased" },
 };
 const VALID_QUERIES: Readonly<Record<string, Record<string, string>>> = {
   "requests-list": { orgId: ORG_A, limit: "5" },
