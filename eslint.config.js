@@ -21,6 +21,6 @@ export default tseslint.config(
     files: ["test/**/*.ts", "src/local/**/*.ts"],
     rules: { "no-console": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },
-  { files: ["eslint.config.js", "scripts/**/*.mjs"], ...tseslint.configs.disableTypeChecked },
-  { files: ["scripts/**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } }, rules: { "no-console": "off" } },
+  { files: ["eslint.config.js", "scripts/**/*.mjs", "test/**/*.mjs"], ...tseslint.configs.disableTypeChecked },
+  { files: ["scripts/**/*.mjs", "test/**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } }, rules: { "no-console": "off" } },
 );

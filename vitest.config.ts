@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
+// `vitest run --mode soak` (npm run test:soak): the same fuzz, load and fault tests, longer.
+const SOAK_ENV = { FUZZ_RUNS: "250", LOAD_SCALE: "2" };
+
+export default defineConfig(({ mode }) => ({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: ["test/bench/**", "node_modules/**", "dist/**"],
@@ -10,5 +13,6 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    ...(mode === "soak" ? { env: SOAK_ENV, testTimeout: 600_000 } : {}),
   },
-});
+}));

@@ -77,7 +77,7 @@ export const registryFunctions: readonly HttpFunctionDefinition[] = [
         400: problem("Invalid query"),
         401: problem("No or bad credentials"),
         403: problem("Role may not read statuses"),
-        404: problem("An org the caller may not act on"),
+        404: problem("An unknown org, or one the caller may not act on"),
       },
     },
   },

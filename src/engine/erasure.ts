@@ -60,9 +60,16 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     return;
   }
   let step: string = "discovery";
+  /** The job's ETag as this run last wrote or read it. */
+  let lastSeenJob: string | undefined;
+  const seen = <T extends { etag: string }>(versioned: T): T => {
+    lastSeenJob = versioned.etag;
+    return versioned;
+  };
   try {
-    let job = (await rt.jobs.get(requestId)) ?? (await rt.jobs.create(newJob(request, rt.now()))) ?? (await rt.jobs.get(requestId));
-    if (job === undefined) throw new Error("erasure job could not be read or created");
+    const found = (await rt.jobs.get(requestId)) ?? (await rt.jobs.create(newJob(request, rt.now()))) ?? (await rt.jobs.get(requestId));
+    if (found === undefined) throw new Error("erasure job could not be read or created");
+    let job = seen(found);
     const ports: DiscoveryPorts = { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve };
     const org = await rt.orgs.get(request.orgId);
     const options = { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(org?.defaultCountry === undefined ? {} : { defaultCountry: org.defaultCountry }) };
@@ -71,10 +78,10 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       // Claim this discovery: a duplicate message that claims later wins, and this run then stops
       // at its next checkpoint (stale ETag) without touching the other's manifest.
       const run = randomUUID();
-      job = await rt.jobs.replace({ ...job.value, run }, job.etag);
+      job = seen(await rt.jobs.replace({ ...job.value, run }, job.etag));
       const { result, pages } = await discoverIntoManifest(rt, request, run, options.defaultCountry);
       const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind, value)));
-      job = await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages, nextPage: 0 }, job.etag);
+      job = seen(await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages, nextPage: 0 }, job.etag));
       await recordDiscoveryOf(rt, requestId, result, executor, log);
     }
 
@@ -95,12 +102,12 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
           return;
         }
         const outcome = await erasePage(rt, rt.dataMap, request, job.value, entry, holds, options.defaultCountry);
-        job = await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag);
+        job = seen(await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag));
         seq += 1;
       }
       // The subject's earlier access and portability packages are copies of the data: they go too.
       const exports = await deleteEarlierPackages(rt, request, job.value.subjectKeys, log);
-      job = await rt.jobs.replace(exports === 0 ? { ...job.value, step: "verify" } : tally({ ...job.value, step: "verify" }, "exports", { deleted: exports, anonymised: 0, kept: [], handled: [] }, job.value.nextPage, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag);
+      job = seen(await rt.jobs.replace(exports === 0 ? { ...job.value, step: "verify" } : tally({ ...job.value, step: "verify" }, "exports", { deleted: exports, anonymised: 0, kept: [], handled: [] }, job.value.nextPage, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag));
     }
 
     if (job.value.step === "verify") {
@@ -123,7 +130,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
         if (!keptOnPurpose(entry.name)) remaining += (entry.ids?.length ?? 0) + (entry.blobs?.length ?? 0) + (entry.rows?.rows.length ?? 0);
         return Promise.resolve();
       });
-      job = await rt.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: rt.now().toISOString() } }, job.etag);
+      job = seen(await rt.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: rt.now().toISOString() } }, job.etag));
     }
 
     if (job.value.step === "certify") {
@@ -136,8 +143,9 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     }
   } catch (thrown) {
     const error = toEngineError(thrown);
-    // Someone else moved the job on (a duplicate message): their run finishes it.
-    if (error.reason === "stale") {
+    // Someone else moved the job on (a duplicate message): their run finishes it. A stale item or
+    // CSV of the platform (another erasure changed it first) is not that: it is retried below.
+    if (error.reason === "stale" && (await jobMovedOn(rt, requestId, lastSeenJob))) {
       log.info("erasure job advanced elsewhere", { requestId, step });
       return;
     }
@@ -150,6 +158,19 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       });
     }
     throw error;
+  }
+}
+
+/**
+ * Whether the job changed (or was closed) since this run last saw it: a duplicate message's run
+ * took it over. A job that cannot be read says nothing: the conflict is then a failure to retry.
+ */
+async function jobMovedOn(rt: Runtime, requestId: string, lastSeen: string | undefined): Promise<boolean> {
+  try {
+    const current = await rt.jobs.get(requestId);
+    return current === undefined || current.etag !== lastSeen;
+  } catch {
+    return false;
   }
 }
 

@@ -34,18 +34,24 @@ export interface SubjectStatus extends StatusView {
   readonly subjectKey: string;
 }
 
-/** An org's default country, for national phone formats; cached briefly (it rarely changes). */
+/**
+ * A known org's default country, for national phone formats; cached briefly (it rarely changes).
+ * An unknown org is never cached, and never answered: "nothing restricted" for a mistyped org id
+ * would tell a service to go ahead.
+ */
 const COUNTRY_TTL_MS = 5 * 60_000;
 const countries = new WeakMap<Runtime, Map<string, { country: string | undefined; at: number }>>();
 
-async function defaultCountry(rt: Runtime, orgId: string): Promise<string | undefined> {
+async function knownOrgCountry(rt: Runtime, orgId: string): Promise<{ country: string | undefined }> {
   const cache = countries.get(rt) ?? new Map<string, { country: string | undefined; at: number }>();
   countries.set(rt, cache);
   const hit = cache.get(orgId);
-  if (hit !== undefined && Date.now() - hit.at < COUNTRY_TTL_MS) return hit.country;
-  const country = (await rt.orgs.get(orgId))?.defaultCountry;
-  cache.set(orgId, { country, at: Date.now() });
-  return country;
+  if (hit !== undefined && Date.now() - hit.at < COUNTRY_TTL_MS) return hit;
+  const org = await rt.orgs.get(orgId);
+  if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+  const known = { country: org.defaultCountry, at: Date.now() };
+  cache.set(orgId, known);
+  return known;
 }
 
 /** The lookup key: phones in any written form (E.164, national with the org's country, `00…`). */
@@ -55,7 +61,7 @@ async function lookupKey(rt: Runtime, query: SubjectStatusQuery): Promise<string
   if (query.phone !== undefined) {
     // `+…` needs no country; national forms and `00…` (an exit code, country-specific) need the org's.
     const international = query.phone.trim().startsWith("+");
-    return key("phone", normalizePhone(query.phone, international ? undefined : await defaultCountry(rt, query.orgId), "phone"));
+    return key("phone", normalizePhone(query.phone, international ? undefined : (await knownOrgCountry(rt, query.orgId)).country, "phone"));
   }
   if (query.email !== undefined) return key("email", normalizeEmail(query.email));
   if (query.contactId !== undefined) return key("contactId", query.contactId);
@@ -66,6 +72,7 @@ async function lookupKey(rt: Runtime, query: SubjectStatusQuery): Promise<string
 export async function subjectStatus(rt: Runtime, caller: Caller, query: SubjectStatusQuery): Promise<SubjectStatus> {
   authorize(caller, "status:read");
   if (!mayActOnOrg(caller, query.orgId)) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+  await knownOrgCountry(rt, query.orgId);
   const key = await lookupKey(rt, query);
   const [entry, orgHolds] = await Promise.all([rt.registry.get(query.orgId, key), rt.registry.orgHolds(query.orgId)]);
   return { orgId: query.orgId, subjectKey: key, ...statusView(entry, orgHolds, rt.now()) };

@@ -10,6 +10,9 @@ import { fieldRef } from "../domain/discovery-query.js";
 import { fetchPage } from "./cosmos-client.js";
 import { cosmosStatus, mapCosmosError } from "./cosmos-errors.js";
 
+/** Tries of one CSV rewrite against writers racing for the same file. */
+const CSV_REWRITE_ATTEMPTS = 10;
+
 type Target = { readonly database: string; readonly container: string };
 
 const MAX_THROTTLE_RETRIES = 8;
@@ -155,7 +158,23 @@ export class AzureBlobEraser implements BlobEraser {
     return { deleted, missing };
   }
 
+  /**
+   * Rewrites under the ETag it read; when another writer got there first (412: several erasures
+   * of people in the same import file at once), it reads the new version and filters it again.
+   */
   async rewriteCsv(container: string, name: string, remove: (row: Readonly<Record<string, string | undefined>>) => boolean): Promise<{ removed: number }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.rewriteCsvOnce(container, name, remove);
+      } catch (error) {
+        if (!(error instanceof EngineError) || error.reason !== "stale" || attempt >= CSV_REWRITE_ATTEMPTS) throw error;
+        // Jittered, growing pause, so racing writers stop colliding.
+        await new Promise((resolve) => setTimeout(resolve, Math.round(Math.random() * 25 * attempt)));
+      }
+    }
+  }
+
+  private async rewriteCsvOnce(container: string, name: string, remove: (row: Readonly<Record<string, string | undefined>>) => boolean): Promise<{ removed: number }> {
     const blob = this.service.getContainerClient(container).getBlockBlobClient(name);
     try {
       const download = await blob.download();

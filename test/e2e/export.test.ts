@@ -131,6 +131,10 @@ describe("access export", () => {
     const url = new URL(view.delivery?.url ?? "");
     expect(url.searchParams.get("sp")).toBe("r");
     expect((await fetch(url, { method: "DELETE" })).status).toBe(403);
+    expect((await fetch(url, { method: "PUT", headers: { "x-ms-blob-type": "BlockBlob" }, body: "overwritten" })).status).toBe(403);
+    // The signature itself expires when the package does, whether or not the sweep ran.
+    expect(Date.parse(url.searchParams.get("se") ?? "")).toBeLessThanOrEqual(Date.parse(view.delivery?.expiresAt ?? ""));
+    expect((await fetch(url)).status).toBe(200);
     const other = new URL(url);
     other.pathname = other.pathname.replace(/[^/]+$/, "other.zip");
     expect((await fetch(other)).status).toBe(403);

@@ -7,19 +7,15 @@ import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/ru
 import { provision } from "../../src/stores/provision.js";
 import { capturedLog } from "./log-capture.js";
 import { testEnv } from "./env.js";
+import { appendRecord } from "./run-records.js";
+import { KEYS } from "./secrets.js";
 
 /** API keys of every role for a test file: `admin` acts on all orgs, the others on ORG_A only, `operatorB` on ORG_B. */
 export const ORG_A = "org-alpha";
 export const ORG_B = "org-beta";
 export const ORG_UNKNOWN = "org-nobody";
 
-export const KEYS = {
-  admin: "test-key-admin-000000000000000001",
-  operator: "test-key-operator-00000000000002",
-  auditor: "test-key-auditor-000000000000003",
-  service: "test-key-service-000000000000004",
-  operatorB: "test-key-operator-b-000000000005",
-} as const;
+export { KEYS };
 export type KeyName = keyof typeof KEYS;
 
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
@@ -44,6 +40,8 @@ export async function setupEngine(overrides: Record<string, string> = {}): Promi
   for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
   const rt = runtime();
   Object.assign(process.env, withSettingDefaults(process.env, rt.settings));
+  // The run's teardown reads what the engine stored here (audit, events, certificates) for personal data.
+  appendRecord("namespaces", JSON.stringify({ privacyDatabase: rt.settings.PRIVACY_DATABASE }));
   await provision(rt.clients, rt.settings);
   const organizations = rt.clients.cosmos.database(rt.settings.PLATFORM_DATABASE).container("organizations");
   await organizations.items.upsert({ id: ORG_A, orgId: ORG_A, name: "Alpha GmbH", settings: { jurisdiction: "GDPR", defaultCountry: "DE" } });
@@ -118,7 +116,9 @@ export async function call(
   } catch {
     parsed = text;
   }
-  return { status: response.status ?? 200, headers: responseHeaders, body: parsed, text };
+  const status = response.status ?? 200;
+  if (status >= 400) appendRecord("problems", text);
+  return { status, headers: responseHeaders, body: parsed, text };
 }
 
 interface CodeEvent {
@@ -140,7 +140,9 @@ export async function issuedCode(rt: Runtime, requestId: string): Promise<{ code
   const event = resources.sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true })).at(-1);
   const sealed = event?.secret?.sealedVerificationCode;
   if (event === undefined || sealed === undefined) throw new Error("no code event");
-  return { code: openSecret(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, requestId, sealed), event };
+  const code = openSecret(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, requestId, sealed);
+  appendRecord("codes", code);
+  return { code, event };
 }
 
 /** Seeds the default demo dataset into the runtime's platform database and assets container. */

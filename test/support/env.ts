@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
+import { TEST_CERTIFICATE_KEY, TEST_SUBJECT_KEY_SECRET } from "./secrets.js";
 
 /**
  * A short unique lowercase name (`t<label><random>`, 3-40 characters of [a-z0-9]) that is a
@@ -12,8 +13,7 @@ export function testNamespace(label: string): string {
   return `t${cleanLabel}${random}`;
 }
 
-/** A fixed 40-character secret for subject keys in tests (never a real one). */
-export const TEST_SUBJECT_KEY_SECRET = "test-subject-key-secret-0123456789abcdef";
+export { TEST_SUBJECT_KEY_SECRET } from "./secrets.js";
 
 /**
  * The engine's settings for ONE test file: the run's emulators and a fresh namespace for its
@@ -31,7 +31,7 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     PRIVACY_WORK_QUEUE: `w${ns}`,
     PRIVACY_ASSETS_CONTAINER: `a${ns}`,
     PRIVACY_SUBJECT_KEY_SECRET: TEST_SUBJECT_KEY_SECRET,
-    PRIVACY_CERTIFICATE_KEY: "test-certificate-key-0123456789abcdef0123",
+    PRIVACY_CERTIFICATE_KEY: TEST_CERTIFICATE_KEY,
     ...overrides,
   };
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { findLeaks, personalNeedles, readLogDir } from "./pii.js";
+import { readRecords } from "./run-records.js";
+import { scanRun } from "./run-scan.js";
 import { freePort, startEmbeddedEmulators } from "../../src/local/emulators.js";
 
 /** Where test files find the emulators started once for the run: `inject("emulators")`. */
@@ -31,23 +32,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.PRIVACY_TEST_LOG_DIR = logDir;
   return async () => {
     try {
-      await emulators.stop();
-    } finally {
-      const logs = readLogDir(logDir);
-      const leaks = findLeaks(logs, personalNeedles());
-      const lines = logs.reduce((n, l) => n + l.text.split("\n").length - 1, 0);
-      rmSync(logDir, { recursive: true, force: true });
+      const scan = await scanRun(logDir, { endpoint: emulators.cosmosEndpoint, key: emulators.cosmosKey });
+      for (const line of readRecords(logDir, "figures")) console.log(`[figures] ${line}`);
       // vitest does not fail a run for an error thrown here, so the exit code is set directly.
-      if (lines === 0) {
+      if (scan.logLines === 0) {
         // A run of files that log nothing; test/e2e/no-personal-data.test.ts asserts capture works.
         console.warn("[pii-scan] no log line was captured in this run");
-      } else if (leaks.length > 0) {
-        const where = leaks.slice(0, 10).map((l) => `${l.file}:${l.line} (needle #${l.needle})`);
-        console.error(`[pii-scan] FAILED: personal data reached ${leaks.length} log line(s) during the suite: ${where.join(", ")}`);
-        process.exitCode = 1;
-      } else {
-        console.log(`[pii-scan] ${lines} captured log lines, no seeded personal value in any phone format`);
       }
+      const where = (leaks: readonly { file: string; line: number }[]) => leaks.slice(0, 10).map((l) => `${l.file}:${String(l.line)}`).join(", ");
+      if (scan.personalLeaks.length > 0) {
+        console.error(`[pii-scan] FAILED: personal data reached ${String(scan.personalLeaks.length)} line(s): ${where(scan.personalLeaks)}`);
+        process.exitCode = 1;
+      }
+      if (scan.secretLeaks.length > 0) {
+        const kinds = [...new Set(scan.secretLeaks.map((l) => l.what))].join(", ");
+        console.error(`[secret-scan] FAILED: ${kinds} reached ${String(scan.secretLeaks.length)} line(s): ${where(scan.secretLeaks)}`);
+        process.exitCode = 1;
+      }
+      if (scan.personalLeaks.length === 0 && scan.secretLeaks.length === 0) {
+        console.log(
+          `[pii-scan] ${String(scan.logLines)} captured log lines, ${String(scan.problems)} problem responses and ${String(scan.storedDocuments)} audit entries, events, certificates and registry entries of ${String(scan.databases)} test databases: no seeded personal value in any phone format, no key, secret, SAS signature or issued verification code`,
+        );
+      }
+    } finally {
+      rmSync(logDir, { recursive: true, force: true });
+      await emulators.stop();
     }
   };
 }
