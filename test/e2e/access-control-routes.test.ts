@@ -44,6 +44,8 @@ interface Rule {
   readonly request?: "awaiting-verification" | "restricted" | "erased";
   readonly body?: (ctx: { orgId: string; code: string }) => unknown;
   readonly query?: (orgId: string) => Record<string, string>;
+  /** Route parameters that name no org (`{kind}`). */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 const RULES: Readonly<Record<string, Rule>> = {
@@ -66,6 +68,9 @@ const RULES: Readonly<Record<string, Rule>> = {
   "legal-holds-place": { action: "registry:write", scope: "body-org", success: 201, body: ({ orgId }) => ({ orgId, category: "sales", reason: "tax audit" }) },
   "legal-holds-list": { action: "request:read", scope: "query-org", success: 200, list: true },
   "legal-holds-lift": { action: "registry:write", scope: "hold", success: 204 },
+  "sweeps-retention-preview": { action: "sweep:read", scope: "query-org", success: 200 },
+  "sweeps-list": { action: "sweep:read", scope: "none", success: 200 },
+  "sweeps-run": { action: "sweep:run", scope: "query-org", success: 202, params: { kind: "children" } },
 };
 
 const ROLES: Readonly<Record<"admin" | "operator" | "auditor" | "service", Role>> = {
@@ -118,7 +123,7 @@ async function openRequest(orgId: string, kind: NonNullable<Rule["request"]>): P
 /** Calls the route as `key` against the target; returns "status" (lists: "status:seen" or "status:empty"). */
 async function attempt(definition: HttpFunctionDefinition, rule: Rule, key: KeyName | null, target: Target, authorization?: string): Promise<string> {
   const orgId = orgOf(target);
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = { ...rule.params };
   let code = "000000";
   if (rule.scope === "request") {
     if (target === "unknown") params.id = randomUUID();
