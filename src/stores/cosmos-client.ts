@@ -1,4 +1,5 @@
-import { CosmosClient, OperationType, ResourceType, type CosmosClientOptions, type Container, type ItemDefinition, type Next, type Plugin, type PluginConfig, type QueryIterator } from "@azure/cosmos";
+import { CosmosClient, OperationType, ResourceType, type CosmosClientOptions, type Container, type Item, type ItemDefinition, type Next, type Plugin, type PluginConfig, type QueryIterator } from "@azure/cosmos";
+import { mapCosmosError } from "./cosmos-errors.js";
 
 export interface CosmosConnection {
   readonly endpoint: string;
@@ -81,6 +82,19 @@ export function fromResource<T>(resource: ItemDefinition): { value: T; etag: str
   const etag = typeof copy._etag === "string" ? copy._etag : "";
   for (const key of SYSTEM_PROPERTIES) Reflect.deleteProperty(copy, key);
   return { value: copy as T, etag };
+}
+
+/** A point read: the document and its ETag, `undefined` when there is none; other failures mapped (`what` names it). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the container decides the document's type
+export async function readItem<T>(item: Item, what: string): Promise<{ value: T; etag: string } | undefined> {
+  try {
+    const { resource } = await item.read<ItemDefinition>();
+    return resource === undefined ? undefined : fromResource<T>(resource);
+  } catch (error) {
+    const mapped = mapCosmosError(error, what);
+    if (mapped.code === "not-found") return undefined;
+    throw mapped;
+  }
 }
 
 /** One page of a parameterised query. */

@@ -1,6 +1,6 @@
-import type { CosmosClient, ItemDefinition } from "@azure/cosmos";
+import type { CosmosClient } from "@azure/cosmos";
 import type { ItemUpdater } from "../engine/ports.js";
-import { fromResource } from "./cosmos-client.js";
+import { readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
 
 /** How often a read-modify-write is retried when other writers keep getting there first. */
@@ -22,16 +22,8 @@ export class CosmosItemUpdater implements ItemUpdater {
   ): Promise<"updated" | "unchanged" | "missing"> {
     const item = this.client.database(target.database).container(target.container).item(id, orgId);
     for (let attempt = 1; ; attempt += 1) {
-      let current: { value: Record<string, unknown>; etag: string };
-      try {
-        const { resource } = await item.read<ItemDefinition>();
-        if (resource === undefined) return "missing";
-        current = fromResource<Record<string, unknown>>(resource);
-      } catch (error) {
-        const mapped = mapCosmosError(error, "item");
-        if (mapped.code === "not-found") return "missing";
-        throw mapped;
-      }
+      const current = await readItem<Record<string, unknown>>(item, "item");
+      if (current === undefined) return "missing";
       const next = change(current.value);
       if (next === undefined) return "unchanged";
       try {

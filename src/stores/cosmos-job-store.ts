@@ -1,21 +1,14 @@
 import type { Container, ItemDefinition } from "@azure/cosmos";
 import type { JobStore, Versioned } from "../engine/ports.js";
-import { fromResource } from "./cosmos-client.js";
+import { fromResource, readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
 
 /** Job state documents in the `jobs` container, partitioned by `/id`. */
 export class CosmosJobStore<T extends { readonly id: string }> implements JobStore<T> {
   constructor(private readonly container: Container) {}
 
-  async get(id: string): Promise<Versioned<T> | undefined> {
-    try {
-      const { resource } = await this.container.item(id, id).read<ItemDefinition>();
-      return resource === undefined ? undefined : fromResource<T>(resource);
-    } catch (error) {
-      const mapped = mapCosmosError(error, "job");
-      if (mapped.code === "not-found") return undefined;
-      throw mapped;
-    }
+  get(id: string): Promise<Versioned<T> | undefined> {
+    return readItem<T>(this.container.item(id, id), "job");
   }
 
   async create(job: T): Promise<Versioned<T> | undefined> {

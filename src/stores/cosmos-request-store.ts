@@ -2,7 +2,7 @@ import type { Container, ItemDefinition } from "@azure/cosmos";
 import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { OPEN_STATUSES } from "../domain/lifecycle.js";
 import type { Page, RequestFilter, RequestStore, Versioned } from "../engine/ports.js";
-import { fetchPage, fromResource } from "./cosmos-client.js";
+import { fetchPage, fromResource, readItem } from "./cosmos-client.js";
 import { canonicalJson } from "../domain/canonical-json.js";
 import { EngineError } from "../domain/errors.js";
 import { sha256Hex } from "../domain/subject-key.js";
@@ -23,15 +23,8 @@ export class CosmosRequestStore implements RequestStore {
     }
   }
 
-  async get(id: string): Promise<Versioned<PrivacyRequestRecord> | undefined> {
-    try {
-      const { resource } = await this.container.item(id, id).read<PrivacyRequestRecord>();
-      return resource === undefined ? undefined : fromResource<PrivacyRequestRecord>(resource);
-    } catch (error) {
-      const mapped = mapCosmosError(error, "request");
-      if (mapped.code === "not-found") return undefined;
-      throw mapped;
-    }
+  get(id: string): Promise<Versioned<PrivacyRequestRecord> | undefined> {
+    return readItem<PrivacyRequestRecord>(this.container.item(id, id), "request");
   }
 
   async replace(record: PrivacyRequestRecord, etag: string): Promise<Versioned<PrivacyRequestRecord>> {

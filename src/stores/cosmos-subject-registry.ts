@@ -1,7 +1,7 @@
-import type { Container, ItemDefinition } from "@azure/cosmos";
+import type { Container } from "@azure/cosmos";
 import { entryId, type OrgHoldsEntry, type SubjectEntry } from "../domain/registry.js";
 import type { SubjectRegistry } from "../engine/ports.js";
-import { fromResource } from "./cosmos-client.js";
+import { readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
 
 const MAX_ATTEMPTS = 8;
@@ -31,15 +31,8 @@ export class CosmosSubjectRegistry implements SubjectRegistry {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the id decides the document's type
-  private async read<T>(orgId: string, id: string): Promise<{ value: T; etag: string } | undefined> {
-    try {
-      const { resource } = await this.container.item(id, orgId).read<ItemDefinition>();
-      return resource === undefined ? undefined : fromResource<T>(resource);
-    } catch (error) {
-      const mapped = mapCosmosError(error, "registry entry");
-      if (mapped.code === "not-found") return undefined;
-      throw mapped;
-    }
+  private read<T>(orgId: string, id: string): Promise<{ value: T; etag: string } | undefined> {
+    return readItem<T>(this.container.item(id, orgId), "registry entry");
   }
 
   private async update<T extends { readonly id: string; readonly orgId: string }>(orgId: string, id: string, change: (entry: T | undefined) => T | "delete" | undefined): Promise<void> {

@@ -2,7 +2,7 @@ import type { Container, ItemDefinition } from "@azure/cosmos";
 import type { RetentionNotice } from "../domain/retention.js";
 import { leasePartition, stepId, type SweepKind, type SweepLease, type SweepRun, type SweepStep } from "../domain/sweep-run.js";
 import type { RetentionNoticeStore, SweepStore, Versioned } from "../engine/ports.js";
-import { fetchPage, fromResource } from "./cosmos-client.js";
+import { fetchPage, fromResource, readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
 
 /**
@@ -89,15 +89,8 @@ export class CosmosSweepStore implements SweepStore {
     }
   }
 
-  private async read<T>(id: string, partition: string, what: string): Promise<Versioned<T> | undefined> {
-    try {
-      const { resource } = await this.container.item(id, partition).read<ItemDefinition>();
-      return resource === undefined ? undefined : fromResource<T>(resource);
-    } catch (error) {
-      const mapped = mapCosmosError(error, what);
-      if (mapped.code === "not-found") return undefined;
-      throw mapped;
-    }
+  private read<T>(id: string, partition: string, what: string): Promise<Versioned<T> | undefined> {
+    return readItem<T>(this.container.item(id, partition), what);
   }
 
   private async replace<T extends { readonly id: string; readonly runId: string }>(doc: T, etag: string, what: string): Promise<Versioned<T>> {
@@ -115,15 +108,8 @@ export class CosmosSweepStore implements SweepStore {
 export class CosmosRetentionNoticeStore implements RetentionNoticeStore {
   constructor(private readonly container: Container) {}
 
-  async get(orgId: string, id: string): Promise<Versioned<RetentionNotice> | undefined> {
-    try {
-      const { resource } = await this.container.item(id, orgId).read<ItemDefinition>();
-      return resource === undefined ? undefined : fromResource<RetentionNotice>(resource);
-    } catch (error) {
-      const mapped = mapCosmosError(error, "retention notice");
-      if (mapped.code === "not-found") return undefined;
-      throw mapped;
-    }
+  get(orgId: string, id: string): Promise<Versioned<RetentionNotice> | undefined> {
+    return readItem<RetentionNotice>(this.container.item(id, orgId), "retention notice");
   }
 
   async create(notice: RetentionNotice): Promise<boolean> {
