@@ -1061,19 +1061,28 @@ async function mapConcurrent<T>(values: readonly T[], concurrency: number, task:
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Upserts one chunk (≤ 100 items); retries throttled operations, fails on any other error. */
-async function upsertChunk(container: Container, items: readonly ItemBase[]): Promise<void> {
-  let pending = items;
+function partitionOf(item: JSONObject): string {
+  if (typeof item.orgId !== "string") throw new Error(`item ${JSON.stringify(item.id)} has no orgId to be partitioned by`);
+  return item.orgId;
+}
+
+/**
+ * Upserts one chunk (≤ 100 items, each partitioned by its `orgId`); retries throttled operations,
+ * fails on any other error. The benchmark seeds through it too.
+ */
+export async function upsertChunk(container: Container, items: readonly object[]): Promise<void> {
+  // Plain JSON documents of the platform's containers.
+  let pending = items as readonly JSONObject[];
   for (let attempt = 0; pending.length > 0; attempt++) {
     const operations: OperationInput[] = pending.map((item) => ({
       operationType: "Upsert",
-      partitionKey: item.orgId,
-      resourceBody: item as unknown as JSONObject,
+      partitionKey: partitionOf(item),
+      resourceBody: item,
     }));
     // items.bulk, not executeBulkOperations: the latter waits 1 s per partial batch (emulators.md).
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     const responses = await container.items.bulk(operations, { continueOnError: true });
-    const retry: ItemBase[] = [];
+    const retry: JSONObject[] = [];
     for (const [index, response] of responses.entries()) {
       const item = pending[index];
       if (item === undefined || (response.statusCode >= 200 && response.statusCode < 300)) continue;
@@ -1081,7 +1090,7 @@ async function upsertChunk(container: Container, items: readonly ItemBase[]): Pr
       else
         throw new EngineError(
           "unavailable",
-          `Seeding ${container.id} failed: status ${String(response.statusCode)} for item ${item.id}`,
+          `Seeding ${container.id} failed: status ${String(response.statusCode)} for item ${JSON.stringify(item.id)}`,
           { reason: "seed-write-failed" },
         );
     }

@@ -1,4 +1,5 @@
-import type { Container, CosmosClient, JSONObject, OperationInput } from "@azure/cosmos";
+import type { Container, CosmosClient, JSONObject } from "@azure/cosmos";
+import { upsertChunk } from "../../src/local/seed.js";
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { forEachConcurrent } from "./harness.js";
 
@@ -15,7 +16,6 @@ const OTHERS = 4;
 const BULK_LIMIT = 100;
 const BULK_IN_FLIGHT = 8;
 const UPLOADS_IN_FLIGHT = 32;
-const RETRYABLE = new Set([408, 429, 449, 503]);
 
 /** Where the subject's items go; the mapped containers the engine erases (orders are anonymised, the rest deleted). */
 export interface Spread {
@@ -107,26 +107,10 @@ function itemsOf(p: Person, s: Spread): Record<keyof Spread, JSONObject[]> {
 
 const CONTAINER_OF: Record<keyof Spread, string> = { contacts: "contacts", conversations: "conversations", messages: "messages", orders: "orders", campaignEvents: "campaignEvents" };
 
+/** Upserts items of one container, BULK_IN_FLIGHT chunks of ≤ 100 at a time. */
 export async function upsertAll(container: Container, items: readonly JSONObject[]): Promise<void> {
   const chunks = Math.ceil(items.length / BULK_LIMIT);
-  await forEachConcurrent(chunks, BULK_IN_FLIGHT, async (chunk) => {
-    let pending = items.slice(chunk * BULK_LIMIT, (chunk + 1) * BULK_LIMIT);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const operations: OperationInput[] = pending.map((item) => ({ operationType: "Upsert", partitionKey: BENCH_ORG, resourceBody: item }));
-      // items.bulk, not executeBulkOperations: the latter waits 1 s per partial batch (emulators.md).
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
-      const responses = await container.items.bulk(operations, { continueOnError: true });
-      const retry: JSONObject[] = [];
-      for (const [index, response] of responses.entries()) {
-        const item = pending[index];
-        if (item === undefined || (response.statusCode >= 200 && response.statusCode < 300)) continue;
-        if (RETRYABLE.has(response.statusCode) && attempt < 6) retry.push(item);
-        else throw new Error(`Seeding ${container.id} failed: status ${response.statusCode}`);
-      }
-      if (retry.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      pending = retry;
-    }
-  });
+  await forEachConcurrent(chunks, BULK_IN_FLIGHT, (chunk) => upsertChunk(container, items.slice(chunk * BULK_LIMIT, (chunk + 1) * BULK_LIMIT)));
 }
 
 const mediaName = (p: Person, i: number) => `${BENCH_ORG}/chat-media/${p.contactIds[i % p.contactIds.length] ?? ""}/m-${pad(i)}.jpg`;

@@ -1,10 +1,10 @@
 import { performance } from "node:perf_hooks";
-import type { Container, JSONObject, OperationInput } from "@azure/cosmos";
+import type { JSONObject } from "@azure/cosmos";
 import type { Caller } from "../../src/domain/access.js";
 import { SubmitRequestBody } from "../../src/domain/request.js";
 import { runExport } from "../../src/engine/export.js";
 import { submitRequest } from "../../src/engine/requests.js";
-import { buildDataset, HARD_CASES, seedPlatform } from "../../src/local/seed.js";
+import { buildDataset, HARD_CASES, seedPlatform, upsertChunk } from "../../src/local/seed.js";
 import {
   cpuMsSince,
   forEachConcurrent,
@@ -38,7 +38,6 @@ const CONVERSATIONS = 20;
 const BULK_LIMIT = 100;
 const BULK_IN_FLIGHT = 8;
 const UPLOADS_IN_FLIGHT = 16;
-const RETRYABLE = new Set([408, 429, 449, 503]);
 
 const subject = HARD_CASES.duplicateContact;
 const orgId = subject.orgId;
@@ -78,25 +77,6 @@ export function mediaBytes(index: number, size: number): Buffer {
   out[out.length - 2] = 0xff;
   out[out.length - 1] = 0xd9;
   return out;
-}
-
-async function upsertChunk(container: Container, items: readonly JSONObject[]): Promise<void> {
-  let pending = items;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    const operations: OperationInput[] = pending.map((item) => ({ operationType: "Upsert", partitionKey: orgId, resourceBody: item }));
-    // items.bulk, not executeBulkOperations: the latter waits 1 s per partial batch (emulators.md).
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
-    const responses = await container.items.bulk(operations, { continueOnError: true });
-    const retry: JSONObject[] = [];
-    for (const [index, response] of responses.entries()) {
-      const item = pending[index];
-      if (item === undefined || (response.statusCode >= 200 && response.statusCode < 300)) continue;
-      if (RETRYABLE.has(response.statusCode) && attempt < 6) retry.push(item);
-      else throw new Error(`Seeding ${container.id} failed: status ${response.statusCode} for item ${JSON.stringify(item.id)}`);
-    }
-    if (retry.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    pending = retry;
-  }
 }
 
 interface Seeded {
