@@ -1,13 +1,12 @@
 import { createHmac } from "node:crypto";
 import { utcDate } from "../domain/deadlines.js";
 import { changesFor, checkChanges, identifierKindOf, rectifyItem, type CheckedChange } from "../domain/rectification.js";
-import { completeWork, placeCounts } from "../domain/privacy-request.js";
+import { placeCounts } from "../domain/privacy-request.js";
 import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
-import { mutate } from "./commit.js";
 import type { Logger } from "./ports.js";
 import { rekeySubject } from "./subject-status.js";
-import { bounded, claimedManifest, runSteps, takeRequest } from "./work.js";
+import { claimedManifest, completeWith, forEachManifestItem, runSteps, takeRequest } from "./work.js";
 
 const executor = "rectification-executor";
 
@@ -38,58 +37,47 @@ export async function runRectification(rt: Runtime, requestId: string, context: 
     const secret = rt.settings.PRIVACY_SUBJECT_KEY_SECRET;
     const places: Record<string, number> = {};
     const before = new Map<string, Set<string>>();
-    for await (const entry of rt.manifests.list(requestId, run)) {
-      if (entry.source !== "container") continue;
-      const concerned = changesFor(rt.dataMap, entry.name, changes);
-      const mapping = rt.dataMap.containers.find((m) => m.name === entry.name);
-      if (concerned.length === 0 || mapping === undefined) continue;
-      const target = { database: rt.resolve.database(mapping.database), container: mapping.container, orgField: mapping.orgField };
-      await bounded(entry.ids ?? [], rt.settings.PRIVACY_ERASURE_CONCURRENCY, async (id) => {
-        let seen: ReadonlyMap<string, string> | undefined;
-        const outcome = await rt.itemUpdater.update(target, request.orgId, id, (item) => {
-          // Called again after a concurrent write: what counts is the last reading.
-          const result = rectifyItem(item, concerned);
-          seen = result?.before;
-          return result?.item;
-        });
-        if (outcome !== "updated" || seen === undefined) return;
-        places[entry.name] = (places[entry.name] ?? 0) + 1;
-        for (const [field, value] of seen) {
-          if (value === "") continue;
-          const digests = before.get(field) ?? new Set<string>();
-          digests.add(valueDigest(secret, request.orgId, field, value));
-          before.set(field, digests);
-        }
+    await forEachManifestItem(rt, rt.manifests.list(requestId, run), async (mapping, target, id) => {
+      const concerned = changesFor(rt.dataMap, mapping.name, changes);
+      if (concerned.length === 0) return;
+      let seen: ReadonlyMap<string, string> | undefined;
+      const outcome = await rt.itemUpdater.update(target, request.orgId, id, (item) => {
+        // Called again after a concurrent write: what counts is the last reading.
+        const result = rectifyItem(item, concerned);
+        seen = result?.before;
+        return result?.item;
       });
-    }
+      if (outcome !== "updated" || seen === undefined) return;
+      places[mapping.name] = (places[mapping.name] ?? 0) + 1;
+      for (const [field, value] of seen) {
+        if (value === "") continue;
+        const digests = before.get(field) ?? new Set<string>();
+        digests.add(valueDigest(secret, request.orgId, field, value));
+        before.set(field, digests);
+      }
+    });
 
     at("registry");
     const registryEntries = await followIdentifiers(rt, request.orgId, changes, keys);
 
     at("complete");
     const fields = changes.map((c) => c.field);
-    await mutate(
+    await completeWith(
       rt,
       requestId,
-      (c) =>
-        completeWork(
-          c.value,
-          {
-            applied: { places, registryEntries, fields },
-            action: "rectification.applied",
-            details: {
-              fields,
-              before: [...before].flatMap(([field, digests]) => [...digests].map((d) => `${field}:${d}`)),
-              after: changes.map((c) => `${c.field}:${valueDigest(secret, request.orgId, c.field, c.value)}`),
-              places: placeCounts(places),
-              registryEntries,
-            },
-            events: [{ type: "subject.rectified", data: { fields: fields.join(","), items: Object.values(places).reduce((a, b) => a + b, 0) } }],
-          },
-          executor,
-          rt.now(),
-          rt.settings.PRIVACY_DUE_SOON_DAYS,
-        ),
+      executor,
+      {
+        applied: { places, registryEntries, fields },
+        action: "rectification.applied",
+        details: {
+          fields,
+          before: [...before].flatMap(([field, digests]) => [...digests].map((d) => `${field}:${d}`)),
+          after: changes.map((c) => `${c.field}:${valueDigest(secret, request.orgId, c.field, c.value)}`),
+          places: placeCounts(places),
+          registryEntries,
+        },
+        events: [{ type: "subject.rectified", data: { fields: fields.join(","), items: Object.values(places).reduce((a, b) => a + b, 0) } }],
+      },
       log,
     );
     log.info("rectification applied", { requestId, subjectKey: request.subjectKey, fields: fields.join(","), registryEntries });

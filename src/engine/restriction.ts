@@ -1,18 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { isTerminal } from "../domain/lifecycle.js";
-import { completeLift, completeWork, placeCounts, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { completeLift, placeCounts, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import type { RestrictionGround } from "../domain/request.js";
 import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 import { recordStatus } from "./subject-status.js";
-import { bounded, claimedManifest, discoverIntoManifest, keysByKind, runSteps, takeRequest } from "./work.js";
+import { claimedManifest, completeWith, discoverIntoManifest, forEachManifestItem, keysByKind, runSteps, takeRequest } from "./work.js";
 
 const executor = "restriction-executor";
 
 /** The marker each of a restricted subject's items carries: `_privacy.restricted`. */
 export interface RestrictionMarker {
   readonly since: string;
-  readonly ground: string;
+  readonly ground: RestrictionGround;
   readonly requestId: string;
 }
 
@@ -34,10 +35,9 @@ export async function runRestriction(rt: Runtime, requestId: string, context: { 
   if (request.status !== "in-progress") return;
   await runSteps(rt, requestId, executor, context, log, async (at) => {
     const org = await rt.orgs.get(request.orgId);
-    const { run, keys } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
-    const current = await rt.requests.get(requestId);
+    const { run, keys, request: claimed } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
     // The restriction dates from discovery's end: the same on every delivery.
-    const since = current?.value.discovery?.completedAt ?? rt.now().toISOString();
+    const since = claimed.discovery?.completedAt ?? rt.now().toISOString();
     const marker: RestrictionMarker = { since, ground: request.ground ?? "accuracy-contested", requestId };
 
     at("mark");
@@ -50,27 +50,21 @@ export async function runRestriction(rt: Runtime, requestId: string, context: { 
     at("registry");
     const registryEntries = await recordStatus(rt, request.orgId, Object.values(keys).flat(), {
       kind: "restrict",
-      restriction: { since, ground: marker.ground as NonNullable<PrivacyRequestRecord["ground"]>, requestId },
+      restriction: { since, ground: marker.ground, requestId },
     });
 
     at("complete");
-    await mutate(
+    await completeWith(
       rt,
       requestId,
-      (c) =>
-        completeWork(
-          c.value,
-          {
-            applied: { places, registryEntries },
-            action: "restriction.applied",
-            details: { ground: marker.ground, since, places: placeCounts(places), registryEntries },
-            events: [{ type: "subject.restricted", data: { ground: marker.ground, since } }],
-            patch: { restriction: { state: "in-force", since } },
-          },
-          executor,
-          rt.now(),
-          rt.settings.PRIVACY_DUE_SOON_DAYS,
-        ),
+      executor,
+      {
+        applied: { places, registryEntries },
+        action: "restriction.applied",
+        details: { ground: marker.ground, since, places: placeCounts(places), registryEntries },
+        events: [{ type: "subject.restricted", data: { ground: marker.ground, since } }],
+        patch: { restriction: { state: "in-force", since } },
+      },
       log,
     );
     log.info("restriction in force", { requestId, subjectKey: request.subjectKey, registryEntries });
@@ -110,14 +104,8 @@ async function eachItem(
   change: (item: Readonly<Record<string, unknown>>) => Record<string, unknown> | undefined,
 ): Promise<Record<string, number>> {
   const places: Record<string, number> = {};
-  for await (const entry of manifest) {
-    if (entry.source !== "container") continue;
-    const mapping = rt.dataMap.containers.find((m) => m.name === entry.name);
-    if (mapping === undefined) continue;
-    const target = { database: rt.resolve.database(mapping.database), container: mapping.container, orgField: mapping.orgField };
-    await bounded(entry.ids ?? [], rt.settings.PRIVACY_ERASURE_CONCURRENCY, async (id) => {
-      if ((await rt.itemUpdater.update(target, request.orgId, id, change)) === "updated") places[entry.name] = (places[entry.name] ?? 0) + 1;
-    });
-  }
+  await forEachManifestItem(rt, manifest, async (mapping, target, id) => {
+    if ((await rt.itemUpdater.update(target, request.orgId, id, change)) === "updated") places[mapping.name] = (places[mapping.name] ?? 0) + 1;
+  });
   return places;
 }

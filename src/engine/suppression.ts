@@ -1,4 +1,4 @@
-import { linkFollowUp, completeWork } from "../domain/privacy-request.js";
+import { linkFollowUp } from "../domain/privacy-request.js";
 import type { Suppression } from "../domain/registry.js";
 import type { Caller } from "../domain/access.js";
 import type { Runtime } from "../runtime.js";
@@ -6,7 +6,7 @@ import { mutate } from "./commit.js";
 import type { Logger } from "./ports.js";
 import { submitRequest } from "./requests.js";
 import { recordStatus } from "./subject-status.js";
-import { claimedManifest, runSteps, takeRequest } from "./work.js";
+import { claimedManifest, completeWith, runSteps, takeRequest } from "./work.js";
 
 const executor = "suppression-executor";
 
@@ -24,8 +24,7 @@ export async function runSuppression(rt: Runtime, requestId: string, context: { 
   if (request.status !== "in-progress") return;
   await runSteps(rt, requestId, executor, context, log, async (at) => {
     const org = await rt.orgs.get(request.orgId);
-    const { keys } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
-    const current = (await rt.requests.get(requestId))?.value ?? request;
+    const { keys, request: current } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
     const since = current.discovery?.completedAt ?? rt.now().toISOString();
     const basis = request.type === "objection" ? "objection" : "consent-withdrawal";
     const suppressions: Suppression[] = (request.purposes ?? []).map((purpose) => ({ purpose, since, absolute: purpose === "marketing", basis, requestId }));
@@ -60,22 +59,16 @@ export async function runSuppression(rt: Runtime, requestId: string, context: { 
 
     at("complete");
     const purposes = (request.purposes ?? []).join(",");
-    await mutate(
+    await completeWith(
       rt,
       requestId,
-      (c) =>
-        completeWork(
-          c.value,
-          {
-            applied: { places: {}, registryEntries },
-            action: "suppression.recorded",
-            details: { purposes: [...(request.purposes ?? [])], basis, registryEntries, followUp: followUp?.requestId ?? null },
-            events: [{ type: "subject.suppressed", data: { purposes, basis, erasure: followUp?.requestId ?? null } }],
-          },
-          executor,
-          rt.now(),
-          rt.settings.PRIVACY_DUE_SOON_DAYS,
-        ),
+      executor,
+      {
+        applied: { places: {}, registryEntries },
+        action: "suppression.recorded",
+        details: { purposes: [...(request.purposes ?? [])], basis, registryEntries, followUp: followUp?.requestId ?? null },
+        events: [{ type: "subject.suppressed", data: { purposes, basis, erasure: followUp?.requestId ?? null } }],
+      },
       log,
     );
     log.info("suppression recorded", { requestId, subjectKey: request.subjectKey, purposes, registryEntries });

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { toEngineError, type EngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.js";
-import { awaitExecutor, claimRun, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import { awaitExecutor, claimRun, completeWork, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
+import type { ContainerMapping } from "../domain/data-map.js";
 import { subjectKey } from "../domain/subject-key.js";
 import { discover, type DiscoveryResult } from "./discovery.js";
 import type { RequestType } from "../domain/request.js";
 import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
-import type { Logger } from "./ports.js";
+import type { Logger, ManifestEntry } from "./ports.js";
 
 /** Executors by request type; later issues add them. A type without one stays queued and says why. */
 export type Executor = (rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger) => Promise<void>;
@@ -111,8 +112,9 @@ export async function claimedManifest(
   executor: string,
   defaultCountry: string | undefined,
   log: Logger,
-): Promise<{ run: string; keys: Readonly<Record<IdentifierKind, readonly string[]>> }> {
-  const claimed = (r: PrivacyRequestRecord) => (r.progress?.run === undefined || r.progress.subjectKeys === undefined ? undefined : { run: r.progress.run, keys: r.progress.subjectKeys });
+): Promise<{ run: string; keys: Readonly<Record<IdentifierKind, readonly string[]>>; request: PrivacyRequestRecord }> {
+  // With the request as it now stands (its discovery summary included).
+  const claimed = (r: PrivacyRequestRecord) => (r.progress?.run === undefined || r.progress.subjectKeys === undefined ? undefined : { run: r.progress.run, keys: r.progress.subjectKeys, request: r });
   const existing = claimed(request);
   if (existing !== undefined) return existing;
   const run = randomUUID();
@@ -167,4 +169,27 @@ export async function runSteps(
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
     throw error;
   }
+}
+
+/**
+ * Runs `visit` for every item of the manifest's container pages (mapped containers only), with
+ * the mapping and its resolved target, at most PRIVACY_ERASURE_CONCURRENCY at a time per page.
+ */
+export async function forEachManifestItem(
+  rt: Runtime,
+  manifest: AsyncIterable<ManifestEntry>,
+  visit: (mapping: ContainerMapping, target: { readonly database: string; readonly container: string; readonly orgField: string }, id: string) => Promise<void>,
+): Promise<void> {
+  for await (const entry of manifest) {
+    if (entry.source !== "container") continue;
+    const mapping = rt.dataMap.containers.find((m) => m.name === entry.name);
+    if (mapping === undefined) continue;
+    const target = { database: rt.resolve.database(mapping.database), container: mapping.container, orgField: mapping.orgField };
+    await bounded(entry.ids ?? [], rt.settings.PRIVACY_ERASURE_CONCURRENCY, (id) => visit(mapping, target, id));
+  }
+}
+
+/** Completes a rectification, restriction or suppression with what it did (see completeWork). */
+export async function completeWith(rt: Runtime, requestId: string, executor: string, outcome: Parameters<typeof completeWork>[1], log: Logger): Promise<void> {
+  await mutate(rt, requestId, (c) => completeWork(c.value, outcome, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
 }
