@@ -44,6 +44,45 @@ const serviceBusEntity = name(
   "must be a Service Bus queue or topic name (letters, digits, '.', '-', '_'; starting and ending with a letter or digit)",
 );
 
+const jsonObject = <T extends z.ZodType>(item: T, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+        return z.NEVER;
+      }
+    })
+    .pipe(item);
+
+const orgIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * One Service Bus producer as declared in `PRIVACY_SERVICE_BUS_PRODUCERS`: the orgs it may send
+ * for (`*` for all) and the message kinds it may use. `org-offboarding` must be listed explicitly.
+ */
+export const ServiceBusProducer = z.strictObject({
+  orgs: z.union([z.literal("*"), z.array(z.string().regex(orgIdPattern, "must be an org id")).min(1)]),
+  kinds: z.array(z.enum(["erasure", "child-data", "org-offboarding"])).min(1),
+});
+export type ServiceBusProducer = z.infer<typeof ServiceBusProducer>;
+const producerName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const commaList = <T extends z.ZodType<unknown, string>>(item: T, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text) =>
+      text
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== ""),
+    )
+    .pipe(z.array(item).min(1, "must name at least one value"));
+
 const jsonArray = <T extends z.ZodType>(item: T) =>
   z
     .string()
@@ -76,6 +115,19 @@ export const SettingsSchema = z.object({
   }),
   PRIVACY_DEV_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   PRIVACY_EASYAUTH_ENABLED: booleanSetting,
+  /** Entra tenant whose principals Easy Auth may pass (the principal's `tid`); required with Easy Auth. */
+  PRIVACY_EASYAUTH_TENANT_ID: z.string().regex(/^[0-9a-fA-F-]{36}$/, "must be an Entra tenant id (a GUID)").optional(),
+  /** Audience (application id URI or client id) the principal's `aud` must carry; required with Easy Auth. */
+  PRIVACY_EASYAUTH_AUDIENCE: z.string().min(1).max(256).optional(),
+  /** Roles that may open or verify a request by attestation (comma-separated). */
+  PRIVACY_ATTESTING_ROLES: commaList(Role, "privacy-admin"),
+  /** JSON object: producer name → {"orgs": "*" | [org ids], "kinds": [message kinds]}. No entry: no producer may send. */
+  PRIVACY_SERVICE_BUS_PRODUCERS: jsonObject(
+    z.record(z.string().regex(producerName, "must be a producer name (letters, digits, '.', '-', '_')"), ServiceBusProducer),
+    "{}",
+  ),
+  /** The local host (`npm start`) refuses Azure endpoints unless this is true. */
+  PRIVACY_LOCAL_ALLOW_AZURE: booleanSetting,
   PRIVACY_DEADLINE_SCHEDULE: ncrontab.default("0 5 * * * *"),
   PRIVACY_VERIFICATION_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   PRIVACY_VERIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
@@ -104,6 +156,8 @@ export const SettingsSchema = z.object({
   PRIVACY_SERVICE_BUS_QUEUE: serviceBusEntity.default("erasure-requests"),
   /** Service Bus topic the outbox is dispatched to (Art. 19 recipients subscribe to it). */
   PRIVACY_EVENTS_TOPIC: serviceBusEntity.default("privacy-events"),
+  /** Service Bus queue (or topic) that carries sealed verification codes to the messaging service, never the events topic. */
+  PRIVACY_VERIFICATION_DELIVERY_QUEUE: serviceBusEntity.default("privacy-verification-delivery"),
   /** Service Bus connection string (the trigger's `connection`); unset: identity, or no Service Bus. */
   ServiceBusConnection: z.string().regex(/Endpoint=sb:\/\//i, "must be a Service Bus connection string (Endpoint=sb://…)").optional(),
   /** Namespace host for an Entra identity, the Functions convention for identity-based connections. */
@@ -187,6 +241,15 @@ export function parseSettings(env: NodeJS.ProcessEnv): Settings {
   // strips forged ones; in Azure, refuse the flag unless it does.
   if (settings.PRIVACY_EASYAUTH_ENABLED && settings.WEBSITE_SITE_NAME !== undefined && settings.WEBSITE_AUTH_ENABLED?.toLowerCase() !== "true") {
     throw new SettingsError(["PRIVACY_EASYAUTH_ENABLED requires App Service Authentication to be on (WEBSITE_AUTH_ENABLED=True)"]);
+  }
+  if (settings.PRIVACY_EASYAUTH_ENABLED) {
+    // The principal headers are trustworthy only where the platform strips forged ones, and only
+    // for principals of our tenant and audience.
+    const problems: string[] = [];
+    if (settings.WEBSITE_SITE_NAME === undefined) problems.push("PRIVACY_EASYAUTH_ENABLED requires the App Service / Functions platform (WEBSITE_SITE_NAME is not set)");
+    if (settings.PRIVACY_EASYAUTH_TENANT_ID === undefined) problems.push("PRIVACY_EASYAUTH_TENANT_ID is required when PRIVACY_EASYAUTH_ENABLED is true");
+    if (settings.PRIVACY_EASYAUTH_AUDIENCE === undefined) problems.push("PRIVACY_EASYAUTH_AUDIENCE is required when PRIVACY_EASYAUTH_ENABLED is true");
+    if (problems.length > 0) throw new SettingsError(problems);
   }
   return settings;
 }
