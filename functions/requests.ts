@@ -27,10 +27,11 @@ import {
   submitRequest,
   verifyRequest,
 } from "../src/engine/requests.js";
+import { issuePackageLink } from "../src/engine/package-link.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
-import { AuditTrailView, RequestPage, RequestView, toRequestView } from "../src/http/request-view.js";
+import { AuditTrailView, PackageLinkView, RequestPage, RequestView, toRequestView } from "../src/http/request-view.js";
 import type { Runtime } from "../src/runtime.js";
 
 /** The request API: intake, verification, deadlines, closing and the audit trail. */
@@ -136,6 +137,14 @@ export const auditHandler = endpoint({
   action: "audit:read",
   params: IdParams,
   handle: async ({ caller, params, rt }) => json(200, await auditTrail(rt, caller, params.id)),
+});
+
+export const packageLinkHandler = endpoint({
+  action: "package:link",
+  params: IdParams,
+  handle: async ({ caller, params, rt, log }) =>
+    // A bearer credential: not to be kept by caches or proxies on the way.
+    json(200, await issuePackageLink(rt, caller, params.id, log), { "cache-control": "no-store" }),
 });
 
 export const certificateHandler = endpoint({
@@ -303,6 +312,25 @@ export const requestFunctions: readonly HttpFunctionDefinition[] = [
       tags: ["erasure"],
       body: CertificateSchema,
       responses: { 200: { description: "{ valid }" }, 400: problem("Not a certificate"), ...common },
+    },
+  },
+  {
+    kind: "http",
+    name: "requests-package",
+    methods: ["GET"],
+    route: "requests/{id}/package",
+    handler: packageLinkHandler,
+    doc: {
+      summary:
+        "Hand over a read link to the access or portability package (privacy-admin, privacy-operator): freshly signed, expiring with the package; each issue is audited, never the link",
+      tags: ["requests"],
+      params: idParam,
+      responses: {
+        200: { description: "A read-only link to exactly this package", body: PackageLinkView },
+        ...onRequest,
+        403: problem("The caller's role may not be handed package links (auditor, service)"),
+        409: problem("The request has no package yet (reason no-package), or it has expired or been deleted (reason package-expired)"),
+      },
     },
   },
   {

@@ -20,6 +20,11 @@ export const ACTIONS = [
   "sweep:run",
   /** Sweep runs and the retention preview. */
   "sweep:read",
+  /**
+   * Be handed the read link (SAS) of an access or portability package. Every other role sees
+   * only that a package exists, its size and digest; each link issued is audited.
+   */
+  "package:link",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -33,7 +38,7 @@ export interface Caller {
 
 const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   "privacy-admin": ACTIONS,
-  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "request:lift", "status:read", "sweep:run", "sweep:read"],
+  "privacy-operator": ["request:open", "request:read", "request:verify", "request:extend", "request:cancel", "request:lift", "status:read", "sweep:run", "sweep:read", "package:link"],
   auditor: ["request:read", "audit:read", "status:read", "sweep:read"],
   service: ["request:open", "status:read"],
 };

@@ -52,14 +52,15 @@ export const RequestView = z
       .describe("counts per container and blob layout found by discovery"),
     delivery: z
       .object({
-        url: z.string().optional().describe("read-only link to the package, until expiresAt"),
+        available: z.boolean().describe("a link to the package can be had now (GET links.package, privacy-admin and privacy-operator only)"),
         expiresAt: z.string(),
         sha256: z.string(),
         bytes: z.number(),
         sentTo: z.string().optional().describe("host the portability package was sent to"),
         deletedAt: z.string().optional(),
       })
-      .optional(),
+      .optional()
+      .describe("the access or portability package: that it exists, its size and digest; never its link"),
     destinationHost: z.string().optional().describe("portability: the host the package goes to (the URL itself carries a secret)"),
     failure: z.object({ step: z.string(), reason: z.string(), at: z.string(), attempts: z.number() }).optional(),
     reason: z.string().optional(),
@@ -79,6 +80,17 @@ export const RequestView = z
   })
   .meta({ id: "Request" });
 export type RequestView = z.infer<typeof RequestView>;
+
+/** The package's read link, handed only to privacy-admin and privacy-operator, each issue audited. */
+export const PackageLinkView = z
+  .object({
+    url: z.string().describe("read-only SAS link to exactly this package, signed for this call; a secret: do not log or forward it"),
+    expiresAt: z.string(),
+    sizeBytes: z.number().int(),
+    sha256: z.string(),
+  })
+  .meta({ id: "PackageLink" });
+export type PackageLinkView = z.infer<typeof PackageLinkView>;
 
 export const RequestPage = z
   .object({ items: z.array(RequestView), continuationToken: z.string().optional() })
@@ -140,8 +152,10 @@ export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDa
     ...(record.delivery === undefined
       ? {}
       : {
+          // The link (a bearer credential) stays on the record for the engine; no view shows it.
           delivery: {
-            ...(record.delivery.deletedAt === undefined ? { url: record.delivery.url } : { deletedAt: record.delivery.deletedAt }),
+            available: record.delivery.deletedAt === undefined && Date.parse(record.delivery.expiresAt) > now.getTime(),
+            ...(record.delivery.deletedAt === undefined ? {} : { deletedAt: record.delivery.deletedAt }),
             expiresAt: record.delivery.expiresAt,
             sha256: record.delivery.sha256,
             bytes: record.delivery.bytes,
@@ -167,7 +181,11 @@ export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDa
         }),
     ...(record.applied === undefined ? {} : { applied: { places: { ...record.applied.places }, registryEntries: record.applied.registryEntries, ...(record.applied.fields === undefined ? {} : { fields: [...record.applied.fields] }) } }),
     ...(record.followUp === undefined ? {} : { followUp: record.followUp }),
-    links: { ...requestLinks(record.id), ...(record.type === "restriction" ? { lift: `/api/requests/${record.id}/lift` } : {}) },
+    links: {
+      ...requestLinks(record.id),
+      ...(record.type === "restriction" ? { lift: `/api/requests/${record.id}/lift` } : {}),
+      ...(record.delivery === undefined ? {} : { package: `/api/requests/${record.id}/package` }),
+    },
   };
 }
 

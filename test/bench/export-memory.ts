@@ -3,6 +3,7 @@ import type { JSONObject } from "@azure/cosmos";
 import type { Caller } from "../../src/domain/access.js";
 import { SubmitRequestBody } from "../../src/domain/request.js";
 import { runExport } from "../../src/engine/export.js";
+import { issuePackageLink } from "../../src/engine/package-link.js";
 import { submitRequest } from "../../src/engine/requests.js";
 import { buildDataset, HARD_CASES, seedPlatform, upsertChunk } from "../../src/local/seed.js";
 import {
@@ -197,7 +198,9 @@ async function measure(host: EmulatorHost, flags: BenchFlags): Promise<ScenarioO
     if (itemsWritten < seeded.addedItems) throw new Error(`items written ${itemsWritten} < the ${seeded.addedItems} items added for the subject`);
     if (itemsWritten !== itemsFound) throw new Error(`items written ${itemsWritten} ≠ items found by discovery ${itemsFound}`);
     if (blobsWritten !== seeded.expectedBlobs) throw new Error(`blobs written ${blobsWritten} ≠ the subject's ${seeded.expectedBlobs} media blobs`);
-    const head = await fetch(delivery.url, { method: "HEAD" });
+    // The link as a privacy role is handed it (GET /api/requests/{id}/package): never on the request's view.
+    const link = await issuePackageLink(rt, BENCH_CALLER, request.id, log);
+    const head = await fetch(link.url, { method: "HEAD" });
     const length = Number(head.headers.get("content-length"));
     if (head.status !== 200 || length !== delivery.bytes) throw new Error(`the link answered ${head.status} with ${length} bytes, expected 200 with ${delivery.bytes}`);
     if (counts.cosmos.unparsed || counts.blob.unparsed) throw new Error("the proxy could not parse a connection's HTTP stream: request counts would be floors");

@@ -41,7 +41,7 @@ interface Rule {
   /** A list: another org's items are hidden (an empty page), not refused. */
   readonly list?: boolean;
   /** What the request must be like for the call to succeed. */
-  readonly request?: "awaiting-verification" | "restricted" | "erased";
+  readonly request?: "awaiting-verification" | "restricted" | "erased" | "exported";
   readonly body?: (ctx: { orgId: string; code: string }) => unknown;
   readonly query?: (orgId: string) => Record<string, string>;
   /** Route parameters that name no org (`{kind}`). */
@@ -63,6 +63,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   "requests-lift": { action: "request:lift", scope: "request", success: 202, request: "restricted", body: () => ({ reason: "ground ended" }) },
   "requests-certificate": { action: "request:read", scope: "request", success: 200, request: "erased" },
   "requests-audit": { action: "audit:read", scope: "request", success: 200 },
+  "requests-package": { action: "package:link", scope: "request", success: 200, request: "exported" },
   "certificates-verify": { action: "request:read", scope: "none", success: 200, body: () => certificate },
   "subjects-status": { action: "status:read", scope: "query-org", success: 200, query: (orgId) => ({ orgId, phone: "+49 30 5550123" }) },
   "legal-holds-place": { action: "registry:write", scope: "body-org", success: 201, body: ({ orgId }) => ({ orgId, category: "sales", reason: "tax audit" }) },
@@ -109,7 +110,9 @@ async function openRequest(orgId: string, kind: NonNullable<Rule["request"]>): P
       ? { type: "restriction", orgId, subject: { contactId: "c-acl" }, ground: "accuracy-contested", ...attested }
       : kind === "erased"
         ? { type: "erasure", orgId, subject: { contactId: "c-acl" }, ...attested }
-        : { type: "access", orgId, subject: { contactId: "c-acl" } };
+        : kind === "exported"
+          ? { type: "access", orgId, subject: { contactId: "c-acl" }, ...attested }
+          : { type: "access", orgId, subject: { contactId: "c-acl" } };
   const opened = await call(submitRequestHandler, { path: "/api/requests", body });
   const id = (opened.body as { id: string }).id;
   if (kind === "awaiting-verification") {

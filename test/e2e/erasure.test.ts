@@ -1,7 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workQueueHandler } from "../../functions/background.js";
-import { certificateHandler, getRequestHandler, submitRequestHandler, verifyCertificateHandler } from "../../functions/requests.js";
+import { certificateHandler, getRequestHandler, packageLinkHandler, submitRequestHandler, verifyCertificateHandler } from "../../functions/requests.js";
 import { verifyCertificate, type Certificate } from "../../src/domain/certificate.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { discover } from "../../src/engine/discovery.js";
@@ -95,8 +95,9 @@ describe("erasure", () => {
     const person = dataset.items.contacts.find((c) => c.orgId === "org-demo" && c.id === "contact-demo-0009");
     if (person === undefined) throw new Error("seed changed");
     const access = await erase("org-demo", { contactId: person.id }, "access");
-    const before = (await call(getRequestHandler, { path: "/x", params: { id: access.id } })).body as { delivery?: { url?: string } };
-    const link = before.delivery?.url ?? "";
+    const handed = await call(packageLinkHandler, { path: "/x", params: { id: access.id } });
+    expect(handed.status).toBe(200);
+    const link = (handed.body as { url: string }).url;
     expect((await fetch(link)).status).toBe(200);
     const erased = await erase("org-demo", { phone: person.phone });
     expect(erased.status).toBe("completed");
@@ -104,6 +105,8 @@ describe("erasure", () => {
     const after = (await call(getRequestHandler, { path: "/x", params: { id: access.id } })).body as { delivery?: { url?: string; deletedAt?: string } };
     expect(after.delivery?.deletedAt).toBeDefined();
     expect(after.delivery?.url).toBeUndefined();
+    // No new link for a package the erasure took.
+    expect((await call(packageLinkHandler, { path: "/x", params: { id: access.id } })).status).toBe(409);
     const certificate = (await call(certificateHandler, { path: "/x", params: { id: erased.id } })).body as Certificate;
     expect(certificate.places.exports?.deleted).toBe(1);
   });

@@ -3,12 +3,12 @@ import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCre
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { packageExpiryHandler, workQueueHandler } from "../../functions/background.js";
-import { auditHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
-import { dataMapHandler } from "../../functions/system.js";
+import { auditHandler, getRequestHandler, listRequestsHandler, packageLinkHandler, submitRequestHandler } from "../../functions/requests.js";
+import { dataMapHandler, openApiHandler } from "../../functions/system.js";
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from "../../src/local/emulators.js";
 import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, TEST_TIMER, seedDemo, setupEngine } from "../support/engine.js";
+import { call, invocationContext, ORG_A, TEST_TIMER, seedDemo, setupEngine, type KeyName } from "../support/engine.js";
 import { testNamespace } from "../support/env.js";
 import { unzip } from "../support/zip.js";
 
@@ -20,6 +20,19 @@ interface View {
   discovery?: { items: Record<string, number>; blobs: Record<string, number>; csvRows: Record<string, number> };
   delivery?: { url?: string; sha256: string; bytes: number; expiresAt: string; sentTo?: string; deletedAt?: string };
   failure?: { step: string; reason: string };
+  links?: Record<string, string>;
+}
+
+interface PackageLink {
+  url: string;
+  expiresAt: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+interface Trail {
+  entries: { action: string; at: string; actor: { id: string; role?: string }; details: Record<string, unknown> }[];
+  chain: { valid: boolean };
 }
 
 const mila = HARD_CASES.duplicateContact;
@@ -45,9 +58,15 @@ async function openAndRun(body: Record<string, unknown>, attempt = 1): Promise<V
   return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
 }
 
+/** The package's read link, as a privacy role is handed it (GET /api/requests/{id}/package). */
+async function linkOf(view: View, key: KeyName = "admin"): Promise<PackageLink> {
+  const response = await call(packageLinkHandler, { path: `/api/requests/${view.id}/package`, params: { id: view.id }, key });
+  expect(response.status, response.text).toBe(200);
+  return response.body as PackageLink;
+}
+
 async function download(view: View): Promise<Map<string, Buffer>> {
-  const url = view.delivery?.url;
-  if (url === undefined) throw new Error("no link");
+  const { url } = await linkOf(view);
   const response = await fetch(url);
   expect(response.status).toBe(200);
   const bytes = Buffer.from(await response.arrayBuffer());
@@ -97,7 +116,7 @@ describe("access export", () => {
     expect(rows.every((r) => r.email === mila.email || r.phone === mila.phone)).toBe(true);
 
     // The blob carries its digest.
-    const blobName = decodeURIComponent(new URL(view.delivery?.url ?? "").pathname.split("/").slice(3).join("/"));
+    const blobName = decodeURIComponent(new URL((await linkOf(view)).url).pathname.split("/").slice(3).join("/"));
     const properties = await rt.clients.blobs.getContainerClient(rt.settings.PRIVACY_ASSETS_CONTAINER).getBlobClient(blobName).getProperties();
     expect(properties.metadata?.sha256).toBe(view.delivery?.sha256);
     expect(blobName).toBe(`${mila.orgId}/exports/${view.id}/access-${view.id}.zip`);
@@ -128,7 +147,7 @@ describe("access export", () => {
 
   it("gives a link that reads this package only, and the sweep deletes it after expiry", async () => {
     const view = await openAndRun({ type: "access", subject: { contactId: mila.contactIds[0] } });
-    const url = new URL(view.delivery?.url ?? "");
+    const url = new URL((await linkOf(view)).url);
     expect(url.searchParams.get("sp")).toBe("r");
     expect((await fetch(url, { method: "DELETE" })).status).toBe(403);
     expect((await fetch(url, { method: "PUT", headers: { "x-ms-blob-type": "BlockBlob" }, body: "overwritten" })).status).toBe(403);
@@ -146,7 +165,136 @@ describe("access export", () => {
     const after = (await call(getRequestHandler, { path: "/x", params: { id: view.id } })).body as View;
     expect(after.delivery?.deletedAt).toBeDefined();
     expect(after.delivery?.url).toBeUndefined();
+    // A deleted package has no link to hand over.
+    const gone = await call(packageLinkHandler, { path: "/x", params: { id: view.id } });
+    expect(gone.status).toBe(409);
+    expect(gone.headers["content-type"]).toBe("application/problem+json");
+    expect(gone.text).not.toContain("sig=");
     expect((await fetch(url)).status).toBe(404);
+  });
+});
+
+describe("package links: handed over only to privacy roles", () => {
+  /** A completed access request of ORG_A, where every test key acts. */
+  let done: View;
+  beforeAll(async () => {
+    done = await openAndRun({ type: "access", orgId: ORG_A, subject: { contactId: "c-package-link" } });
+    expect(done.status).toBe("completed");
+  });
+  const trailOf = async (id: string) => (await call(auditHandler, { path: "/x", params: { id } })).body as Trail;
+  const issued = (trail: Trail) => trail.entries.filter((e) => e.action === "package.link-issued");
+
+  it("shows no SAS in lists or reads of a completed request, for any role: that a package exists, its size and hash", async () => {
+    for (const key of ["admin", "operator", "auditor", "service"] as const) {
+      const list = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_A}&type=access`, key });
+      const read = await call(getRequestHandler, { path: "/x", params: { id: done.id }, key });
+      for (const response of [list, read]) {
+        expect(response.text, key).not.toContain("sig=");
+        expect(response.text, key).not.toMatch(/[?&]s[epvrt]=/);
+      }
+      if (key === "service") {
+        // A service may not read requests at all.
+        expect([list.status, read.status]).toEqual([403, 403]);
+        continue;
+      }
+      expect([list.status, read.status], key).toEqual([200, 200]);
+      const shown = read.body as View & { delivery?: Record<string, unknown> };
+      expect(shown.delivery, key).toMatchObject({ sha256: done.delivery?.sha256, bytes: done.delivery?.bytes, expiresAt: done.delivery?.expiresAt, available: true });
+      expect(shown.delivery?.url, key).toBeUndefined();
+      expect(shown.links?.package, key).toBe(`/api/requests/${done.id}/package`);
+      const listed = (list.body as { items: View[] }).items.find((i) => i.id === done.id);
+      expect(listed?.delivery, key).toMatchObject({ sha256: done.delivery?.sha256, bytes: done.delivery?.bytes });
+      expect(listed?.delivery?.url, key).toBeUndefined();
+    }
+  });
+
+  it("refuses the link to auditors and services (403), and to an operator of another org (404), recording nothing", async () => {
+    const before = issued(await trailOf(done.id)).length;
+    for (const key of ["auditor", "service"] as const) {
+      const refused = await call(packageLinkHandler, { path: "/x", params: { id: done.id }, key });
+      expect(refused.status, key).toBe(403);
+      expect(refused.headers["content-type"]).toBe("application/problem+json");
+      expect(refused.text).not.toContain("sig=");
+    }
+    const elsewhere = await call(packageLinkHandler, { path: "/x", params: { id: done.id }, key: "operatorB" });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.text).not.toContain("sig=");
+    expect(issued(await trailOf(done.id))).toHaveLength(before);
+  });
+
+  it("hands admin and operator a working read link, and audits each issue (who, when, expiry) without the link", async () => {
+    const before = issued(await trailOf(done.id)).length;
+    const links: PackageLink[] = [];
+    for (const key of ["admin", "operator", "operator"] as const) {
+      const link = await linkOf(done, key);
+      expect(link).toMatchObject({ expiresAt: done.delivery?.expiresAt, sizeBytes: done.delivery?.bytes, sha256: done.delivery?.sha256 });
+      const url = new URL(link.url);
+      expect(url.searchParams.get("sp")).toBe("r");
+      expect(url.searchParams.get("sr")).toBe("b");
+      expect(Date.parse(url.searchParams.get("se") ?? "")).toBeLessThanOrEqual(Date.parse(link.expiresAt));
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(createHash("sha256").update(Buffer.from(await response.arrayBuffer())).digest("hex")).toBe(link.sha256);
+      links.push(link);
+    }
+    const trail = await trailOf(done.id);
+    const entries = issued(trail);
+    expect(entries).toHaveLength(before + 3);
+    expect(entries.slice(before).map((e) => e.actor.id)).toEqual(["admin", "operator", "operator"]);
+    for (const entry of entries.slice(before)) {
+      expect(entry.details.expiresAt).toBe(done.delivery?.expiresAt);
+      expect(Date.parse(entry.at)).toBeGreaterThan(Date.now() - 60_000);
+    }
+    expect(trail.chain.valid).toBe(true);
+    const text = JSON.stringify(trail);
+    expect(text).not.toContain("sig=");
+    for (const link of links) {
+      expect(text).not.toContain(new URL(link.url).searchParams.get("sig") ?? "none");
+      expect(text).not.toContain(link.url);
+    }
+    // Issuing a link changes nothing else of the request.
+    const after = (await call(getRequestHandler, { path: "/x", params: { id: done.id } })).body as View;
+    expect(after.status).toBe("completed");
+  });
+
+  it("is described in the OpenAPI document, and the Request schema has no link", async () => {
+    const doc = (await call(openApiHandler, { path: "/api/openapi.json", key: "auditor" })).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, { properties?: Record<string, unknown> }> }> };
+    };
+    const get = doc.paths["/api/requests/{id}/package"]?.get;
+    expect(get?.responses["200"]?.content?.["application/json"]?.schema.$ref).toBe("#/components/schemas/PackageLink");
+    for (const status of ["403", "404", "409"]) expect(Object.keys(get?.responses[status]?.content ?? {}), status).toEqual(["application/problem+json"]);
+    expect(Object.keys(doc.components.schemas.PackageLink?.properties ?? {}).sort()).toEqual(["expiresAt", "sha256", "sizeBytes", "url"]);
+    const delivery = doc.components.schemas.Request?.properties?.delivery?.properties ?? {};
+    expect(Object.keys(delivery)).toContain("sha256");
+    expect(Object.keys(delivery)).not.toContain("url");
+  });
+
+  it("answers 409 (problem+json) while there is no package yet, and once it has expired", async () => {
+    const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: ORG_A, subject: { contactId: "c-no-package" } } });
+    const pendingId = (opened.body as View).id;
+    const early = await call(packageLinkHandler, { path: "/x", params: { id: pendingId }, key: "operator" });
+    expect(early.status).toBe(409);
+    expect(early.headers["content-type"]).toBe("application/problem+json");
+    expect((early.body as { reason?: string }).reason).toBe("no-package");
+    expect(issued(await trailOf(pendingId))).toHaveLength(0);
+
+    const before = issued(await trailOf(done.id)).length;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(new Date(Date.parse(done.delivery?.expiresAt ?? "") + 1_000));
+      const late = await call(packageLinkHandler, { path: "/x", params: { id: done.id } });
+      expect(late.status).toBe(409);
+      expect(late.headers["content-type"]).toBe("application/problem+json");
+      expect((late.body as { reason?: string }).reason).toBe("package-expired");
+      expect(late.text).not.toContain("sig=");
+      const shown = (await call(getRequestHandler, { path: "/x", params: { id: done.id } })).body as View & { delivery?: { available?: boolean } };
+      expect(shown.delivery?.available).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(issued(await trailOf(done.id))).toHaveLength(before);
   });
 });
 

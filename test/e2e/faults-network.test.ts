@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { workQueueHandler } from "../../functions/background.js";
-import { auditHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
+import { auditHandler, getRequestHandler, packageLinkHandler, submitRequestHandler } from "../../functions/requests.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
@@ -38,7 +38,7 @@ interface View {
   id: string;
   status: string;
   progress?: { step?: string };
-  delivery?: { url?: string; sha256: string };
+  delivery?: { sha256: string };
 }
 
 beforeAll(async () => {
@@ -150,7 +150,7 @@ describe("network faults", () => {
     await work(id, 2);
     const done = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(done.status).toBe("completed");
-    const link = done.delivery?.url ?? "";
+    const link = ((await call(packageLinkHandler, { path: "/x", params: { id } })).body as { url: string }).url;
     const zip = Buffer.from(await (await fetch(link)).arrayBuffer());
     expect(createHash("sha256").update(zip).digest("hex")).toBe(done.delivery?.sha256);
     // One package for the request: the interrupted upload left nothing beside it.
