@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { ContainerMapping, FieldKey } from "./data-map.js";
+import { isUsableIdentifier } from "./identifiers.js";
 
 /**
  * Pure construction of discovery queries. Every query is parameterised, filtered on the org and
@@ -97,7 +98,8 @@ export function matchQuery(input: MatchQueryInput): SqlQuery | undefined {
   const parameters: SqlQuery["parameters"] = [{ name: "@orgId", value: input.orgId }];
   const anyOf = (set: KeySet, prefix: string): string[] =>
     input.mapping.matches.flatMap((key, index) => {
-      const values = set.get(key.kind) ?? [];
+      // A placeholder ("", "n/a", zeros...) is never a query parameter: it would match everyone who has it.
+      const values = (set.get(key.kind) ?? []).filter((value) => isUsableIdentifier(key.kind, value));
       if (values.length === 0) return [];
       const names = storedForms(key.kind, values, input.orgCountry).map((value, i) => {
         const name = `@${prefix}${index}_${i}`;

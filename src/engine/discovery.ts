@@ -1,7 +1,7 @@
 import { parse } from "csv-parse";
 import { boundKind, layoutPrefix, type BlobLayout, type ContainerMapping, type DataMap } from "../domain/data-map.js";
 import { matchQuery, valuesAt, type KeySet } from "../domain/discovery-query.js";
-import { normalizeEmail, normalizePhone, type NormalizedSubject } from "../domain/identifiers.js";
+import { isUsableIdentifier, normalizeIdentifier, type NormalizedSubject } from "../domain/identifiers.js";
 import type { BlobSource, ManifestEntry, PlatformItems } from "./ports.js";
 
 /**
@@ -42,24 +42,23 @@ export type DiscoverySeed = NormalizedSubject | Readonly<Record<string, readonly
 
 function seedKeys(seed: DiscoverySeed): MutableKeys {
   const keys: MutableKeys = new Map();
+  const add = (kind: string, values: readonly string[]) => {
+    // Seeds are canonical already; placeholders (a job's keys from before issue 12) are dropped.
+    const usable = values.filter((value) => isUsableIdentifier(kind, value));
+    if (usable.length > 0) keys.set(kind, new Set(usable));
+  };
   for (const [kind, value] of Object.entries(seed)) {
-    if (typeof value === "string") keys.set(kind, new Set([value]));
-    else if (Array.isArray(value) && value.length > 0) keys.set(kind, new Set(value as readonly string[]));
+    if (typeof value === "string") add(kind, [value]);
+    else if (Array.isArray(value)) add(kind, value as readonly string[]);
   }
   return keys;
 }
 
 const asKeySet = (keys: MutableKeys): KeySet => new Map([...keys].map(([k, v]) => [k, [...v]]));
 
-/** A key value in canonical form, or undefined when it cannot be one (a malformed stored phone). */
+/** A key value in canonical form, or undefined when it cannot be one (a placeholder, a malformed stored phone). */
 export function canonicalKey(kind: string, raw: string, defaultCountry: string | undefined): string | undefined {
-  if (kind === "email") return normalizeEmail(raw);
-  if (kind !== "phone") return raw;
-  try {
-    return normalizePhone(raw, defaultCountry);
-  } catch {
-    return undefined;
-  }
+  return normalizeIdentifier(kind, raw, defaultCountry);
 }
 
 function chunk<T>(values: readonly T[], size: number): T[][] {
@@ -252,7 +251,8 @@ export function rowMatches(
 ): boolean {
   return Object.entries(columns).some(([column, kind]) => {
     const raw = row[column];
-    if (raw === undefined || raw === "") return false;
+    if (raw === undefined) return false;
+    // A placeholder cell ("", "n/a", "0000000") is no one's, whatever the keys hold.
     const value = canonicalKey(kind, raw, defaultCountry);
     return value !== undefined && (keys.get(kind)?.has(value) ?? false);
   });

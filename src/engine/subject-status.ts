@@ -2,7 +2,7 @@ import { z } from "zod";
 import { mayActOnOrg, type Caller } from "../domain/access.js";
 import type { LegalHold } from "../domain/erasure.js";
 import { EngineError } from "../domain/errors.js";
-import { normalizeEmail, normalizePhone, type IdentifierKind } from "../domain/identifiers.js";
+import { IDENTIFIER_KINDS, isUsableIdentifier, normalizeEmail, normalizePhone, type IdentifierKind } from "../domain/identifiers.js";
 import { applyStatusChange, emptyEntry, holdSummary, rekeyEntry, statusView, type StatusChange, type StatusView } from "../domain/registry.js";
 import { OrgId } from "../domain/request.js";
 import { subjectKey } from "../domain/subject-key.js";
@@ -26,6 +26,14 @@ export const SubjectStatusQuery = z
   .refine((q) => [q.phone, q.email, q.contactId, q.userId].filter((v) => v !== undefined).length === 1, {
     message: "exactly one of phone, email, contactId, userId is required",
     path: ["phone"],
+  })
+  .superRefine((q, ctx) => {
+    // A placeholder ("", "n/a", "unknown", zeros, an e-mail without @) names no one: asking by it
+    // would answer for everyone stored with it (issue 12).
+    for (const kind of IDENTIFIER_KINDS) {
+      const value = q[kind];
+      if (value !== undefined && !isUsableIdentifier(kind, value)) ctx.addIssue({ code: "custom", path: [kind], message: "is a placeholder, not an identifier" });
+    }
   });
 export type SubjectStatusQuery = z.infer<typeof SubjectStatusQuery>;
 
@@ -61,7 +69,10 @@ async function lookupKey(rt: Runtime, query: SubjectStatusQuery): Promise<string
   if (query.phone !== undefined) {
     // `+…` needs no country; national forms and `00…` (an exit code, country-specific) need the org's.
     const international = query.phone.trim().startsWith("+");
-    return key("phone", normalizePhone(query.phone, international ? undefined : (await knownOrgCountry(rt, query.orgId)).country, "phone"));
+    const phone = normalizePhone(query.phone, international ? undefined : (await knownOrgCountry(rt, query.orgId)).country, "phone");
+    // "0000000" in a national format normalises to a country code and zeros: still no one.
+    if (!isUsableIdentifier("phone", phone)) throw new EngineError("validation", "The phone is a placeholder, not an identifier", { reason: "placeholder-identifier", fields: [{ path: "phone", message: "is a placeholder, not an identifier" }] });
+    return key("phone", phone);
   }
   if (query.email !== undefined) return key("email", normalizeEmail(query.email));
   if (query.contactId !== undefined) return key("contactId", query.contactId);

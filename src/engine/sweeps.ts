@@ -6,7 +6,7 @@ import { utcDate } from "../domain/deadlines.js";
 import { coveringHold, type LegalHold } from "../domain/erasure.js";
 import { EngineError, toEngineError } from "../domain/errors.js";
 import type { EventType, OutboxEvent } from "../domain/events.js";
-import { IDENTIFIER_KINDS, normalizeEmail, normalizePhone, type IdentifierKind } from "../domain/identifiers.js";
+import { IDENTIFIER_KINDS, isUsableIdentifier, normalizeIdentifier, type IdentifierKind } from "../domain/identifiers.js";
 import { isTerminal } from "../domain/lifecycle.js";
 import { SubmitRequestBody, type Jurisdiction } from "../domain/request.js";
 import {
@@ -139,14 +139,18 @@ function keysOf(rt: Runtime, ctx: OrgContext, mapping: ContainerMapping, item: I
   const all = new Set([primary]);
   for (const field of identifierFields(mapping)) {
     const value = item[field.alias];
-    if (typeof value !== "string" || value.trim() === "") continue;
-    try {
-      all.add(subjectKey(secret, ctx.orgId, field.kind, field.kind === "phone" ? normalizePhone(value, ctx.defaultCountry) : normalizeEmail(value)));
-    } catch {
-      // A stored value that is no phone number names no one a hold could name.
-    }
+    if (typeof value !== "string") continue;
+    // A placeholder ("", "n/a", zeros) or a stored value that is no phone number names no one a hold could name.
+    const normalized = normalizeIdentifier(field.kind, value, ctx.defaultCountry);
+    if (normalized !== undefined) all.add(subjectKey(secret, ctx.orgId, field.kind, normalized));
   }
   return { primary, all };
+}
+
+/** Whether the item's id can name a subject: an item whose id is a placeholder ("null", "-") gets no erasure of its own. */
+function identifiable(mapping: ContainerMapping, item: Item): boolean {
+  const idKind = idKindOf(mapping);
+  return mapping.retentionPeriod === "org" || idKind === undefined || isUsableIdentifier(idKind, String(item.id));
 }
 
 function isHeld(ctx: OrgContext, mapping: ContainerMapping, keys: ReadonlySet<string>): boolean {
@@ -303,6 +307,10 @@ async function scanPage(rt: Runtime, ctx: OrgContext, mapping: RetentionMapping,
     const activityAt = item.activityAt;
     if (typeof activityAt !== "string" || activityAt >= cutoff) continue;
     bump(counts, "inactive");
+    if (!identifiable(mapping, item)) {
+      bump(counts, "unidentifiable");
+      continue;
+    }
     const keys = keysOf(rt, ctx, mapping, item);
     if (isHeld(ctx, mapping, keys.all)) {
       bump(counts, "held");
@@ -363,6 +371,10 @@ async function childrenPage(rt: Runtime, ctx: OrgContext, mapping: BirthMapping,
   for (const item of page.items) {
     if (!isChild(item.dateOfBirth, age, ctx.now)) continue;
     bump(counts, "children");
+    if (!identifiable(mapping, item)) {
+      bump(counts, "unidentifiable");
+      continue;
+    }
     if (hasVerifiedConsent(item.consent)) {
       bump(counts, "consented");
       continue;

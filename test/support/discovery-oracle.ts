@@ -16,10 +16,25 @@ export interface Expected {
   csvRows: Record<string, { readonly blob: string; readonly rows: readonly number[] }[]>;
 }
 
+/**
+ * The oracle's own idea of a placeholder, written apart from the engine's predicate: values that
+ * name no one match no one, in any field or CSV cell (issue 12).
+ */
+const NO_ONE = new Set(["", "-", "--", "?", "n/a", "na", "n.a.", "null", "none", "undefined", "unknown", "noemail", "no email", "0"]);
+export function namesNoOne(kind: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (NO_ONE.has(v) || /^[\s\-_.?/()]*$/.test(v) || /^0+$/.test(v)) return true;
+  if (kind === "phone") return /^0*$/.test(v.replace(/\D/g, "")) || /^\+?(?:00)?(?:1|44|49)0+$/.test(v.replace(/[^\d+]/g, ""));
+  if (kind === "email") return !/^[^@\s]+@[^@\s]+$/.test(v);
+  return false;
+}
+
+const keyOf = (kind: string, raw: string, country: string | undefined): string | undefined => (namesNoOne(kind, raw) ? undefined : canonicalKey(kind, raw, country));
+
 export function expectedDiscovery(map: DataMap, dataset: Dataset, orgId: string, subject: Record<string, string>, country: string | undefined): Expected {
   const keys = new Map<string, Set<string>>();
   const add = (kind: string, raw: string) => {
-    const value = canonicalKey(kind, raw, country);
+    const value = keyOf(kind, raw, country);
     if (value === undefined) return false;
     const set = keys.get(kind) ?? new Set<string>();
     const had = set.has(value);
@@ -38,7 +53,7 @@ export function expectedDiscovery(map: DataMap, dataset: Dataset, orgId: string,
         if (item[mapping.orgField] !== orgId) continue;
         const matches = mapping.matches.some((m) =>
           valuesAt(item, m.path).some((raw) => {
-            const value = canonicalKey(m.kind, raw, country);
+            const value = keyOf(m.kind, raw, country);
             return value !== undefined && (keys.get(m.kind)?.has(value) ?? false);
           }),
         );
@@ -66,7 +81,7 @@ export function expectedDiscovery(map: DataMap, dataset: Dataset, orgId: string,
           .filter(({ row }) =>
             Object.entries(columns).some(([column, k]) => {
               const raw = row[column];
-              const value = raw === undefined || raw === "" ? undefined : canonicalKey(k, raw, country);
+              const value = raw === undefined ? undefined : keyOf(k, raw, country);
               return value !== undefined && (keys.get(k)?.has(value) ?? false);
             }),
           )

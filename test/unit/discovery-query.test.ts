@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fieldRef, matchQuery, phoneVariants, valuesAt } from "../../src/domain/discovery-query.js";
+import { canonicalKey, rowMatches } from "../../src/engine/discovery.js";
 
 describe("discovery queries", () => {
   it("lists the stored forms of a phone, national ones only inside its own country", () => {
@@ -43,5 +44,41 @@ describe("discovery queries", () => {
     expect(valuesAt(item, "parts[].phone")).toEqual(["x", "y"]);
     expect(valuesAt(item, "missing.path")).toEqual([]);
     expect(fieldRef("customer.phone")).toBe('c["customer"]["phone"]');
+  });
+
+  describe("placeholder identifiers (issue 12.1)", () => {
+    const mapping = { orgField: "orgId", matches: [{ path: "email", kind: "email" }, { path: "phone", kind: "phone" }, { path: "contactId", kind: "contactId" }], keys: [] };
+    const placeholders = ["", "  ", "-", "n/a", "null", "unknown", "noemail", "0000000"];
+
+    it("never asks for a placeholder, fresh or known, and asks nothing when only placeholders are fresh", () => {
+      for (const value of placeholders) {
+        const fresh = new Map([["email", [value]], ["phone", [value]], ["contactId", [value]]]);
+        expect(matchQuery({ mapping, orgId: "o", fresh, known: new Map(), projection: "keys" }), JSON.stringify(value)).toBeUndefined();
+      }
+      const query = matchQuery({
+        mapping,
+        orgId: "o",
+        fresh: new Map([["email", ["", "a@b.example", "n/a"]], ["phone", ["+490000000", "0000000"]]]),
+        known: new Map([["contactId", ["", "null", "c-1"]]]),
+        projection: "keys",
+      });
+      expect(query?.parameters.map((p) => p.value)).toEqual(["o", "a@b.example", "c-1"]);
+    });
+
+    it("a stored placeholder is no key and matches no one", () => {
+      for (const value of placeholders) {
+        for (const kind of ["email", "phone", "contactId", "conversationId"]) expect(canonicalKey(kind, value, "DE"), `${kind} ${JSON.stringify(value)}`).toBeUndefined();
+      }
+      expect(canonicalKey("phone", "+49 0000000", "DE")).toBeUndefined();
+      expect(canonicalKey("email", " A@B.example", "DE")).toBe("a@b.example");
+    });
+
+    it("a CSV row's placeholder matches no placeholder key", () => {
+      const columns = { phone: "phone", email: "email" };
+      // Keys as a job could hold them from before the fix: placeholders among them still match nothing.
+      const keys = new Map([["email", new Set(["", "n/a", "noemail"])], ["phone", new Set(["+49000000"])]]);
+      for (const row of [{ phone: "0000000", email: "n/a" }, { phone: "", email: "noemail" }, { phone: "-", email: "" }]) expect(rowMatches(row, columns, keys, "DE"), JSON.stringify(row)).toBe(false);
+      expect(rowMatches({ phone: "030 1234567", email: "" }, columns, new Map([["phone", new Set(["+49301234567"])]]), "DE")).toBe(true);
+    });
   });
 });
