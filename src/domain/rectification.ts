@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DataMap, RectifiableField } from "./data-map.js";
 import { EngineError } from "./errors.js";
-import { normalizeEmail, normalizePhone, type IdentifierKind } from "./identifiers.js";
+import { isUsableIdentifier, normalizeEmail, normalizeIdentifier, normalizePhone, type IdentifierKind } from "./identifiers.js";
 import type { FieldChange } from "./request.js";
 
 /**
@@ -52,14 +52,25 @@ export function checkChanges(map: DataMap, changes: readonly z.infer<typeof Fiel
   return checked;
 }
 
+const placeholder = (path: string) =>
+  new EngineError("validation", `${path} is a placeholder, not an identifier`, {
+    reason: "placeholder-identifier",
+    fields: [{ path, message: "is a placeholder, not an identifier" }],
+  });
+
 function normalizeValue(type: RectifiableField["type"], value: string, defaultCountry: string | undefined, path: string, today: string): string {
   switch (type) {
     case "text":
       return value.trim();
-    case "phone":
-      return normalizePhone(value, defaultCountry, path);
+    case "phone": {
+      const phone = normalizePhone(value, defaultCountry, path);
+      // A corrected value becomes the subject's key: a placeholder ("0000000") would name no one.
+      if (normalizeIdentifier("phone", value, defaultCountry) === undefined) throw placeholder(path);
+      return phone;
+    }
     case "email": {
       const email = normalizeEmail(value);
+      if (!isUsableIdentifier("email", email)) throw placeholder(path);
       if (!z.email().safeParse(email).success) throw new EngineError("validation", `${path} is not an e-mail address`, { fields: [{ path, message: "must be an e-mail address" }] });
       return email;
     }

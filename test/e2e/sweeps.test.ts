@@ -254,6 +254,32 @@ describe("retention sweep", () => {
     const last = runs.find((run) => run.startedAt === new Date(T0 + 49 * HOUR).toISOString() && run.orgSteps.some((s) => s.orgId === "org-hold"));
     expect(last?.counts).toMatchObject({ held: 1, erasureOpened: 1 });
   });
+  it("never takes a placeholder id for a subject: such contacts are counted unidentifiable and left alone", async () => {
+    // Before placeholders were refused, a contact with the id "null" failed the sweep page on every run.
+    await addOrg("org-placeholder", "GDPR", [
+      { id: "ph-real", phone: "+4930555000021", email: "", lastActivityAt: stale(40) },
+      { id: "null", phone: "", lastActivityAt: stale(40) },
+      { id: "unknown", phone: "0000000", lastActivityAt: stale(40) },
+    ]);
+    const sweep = async () => {
+      const started = await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-placeholder", method: "POST", params: { kind: "retention" } });
+      expect(started.status, started.text).toBe(202);
+      await drain();
+    };
+    await sweep();
+    expect(await rt.notices.get("org-placeholder", noticeId(key("org-placeholder", "contactId", "ph-real")))).toBeDefined();
+    expect(await rt.notices.get("org-placeholder", noticeId(key("org-placeholder", "contactId", "null")))).toBeUndefined();
+    at(T0 + 49 * HOUR);
+    await sweep();
+    expect(await exists("contacts", "org-placeholder", "ph-real")).toBe(false);
+    expect(await exists("contacts", "org-placeholder", "null")).toBe(true);
+    expect(await exists("contacts", "org-placeholder", "unknown")).toBe(true);
+    const runs = ((await call(listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
+    const last = runs.find((run) => run.startedAt === new Date(T0 + 49 * HOUR).toISOString() && run.orgSteps.some((s) => s.orgId === "org-placeholder"));
+    expect(last?.status).toBe("done");
+    expect(last?.counts).toMatchObject({ unidentifiable: 2, erasureOpened: 1 });
+  });
+
   it("offboards an org inactive longer than its period, after notice", async () => {
     await addOrg("org-dormant", "GDPR", [{ id: "dormant-1", phone: "+4930555000021", lastActivityAt: stale(3) }]);
     await platform("organizations").items.upsert({ id: "org-dormant", orgId: "org-dormant", name: "Dormant", settings: { jurisdiction: "GDPR", defaultCountry: "DE" }, lastActiveAt: stale(30) });
