@@ -43,16 +43,14 @@ export class EngineError extends Error {
   }
 }
 
-/** Every thrown thing becomes a real Error (JS allows `throw "x"`). */
+/**
+ * Every thrown thing becomes a real Error (JS allows `throw "x"`). A thrown non-Error may hold
+ * anything the throwing code had at hand (a contact, a phone number), so its content is never
+ * serialised: the message names only its type, and the value is not kept as the cause.
+ */
 export function ensureError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  let text: string;
-  try {
-    text = typeof thrown === "string" ? thrown : JSON.stringify(thrown);
-  } catch {
-    text = String(thrown);
-  }
-  return new Error(`Non-error thrown: ${text}`);
+  return new Error(`non-Error thrown: ${thrown === null ? "null" : typeof thrown}`);
 }
 
 /** Wraps anything that is not already an EngineError as an internal fault, keeping the cause. */

@@ -8,6 +8,8 @@ import { EngineError } from "./errors.js";
  * holds only ciphertext; the dispatcher opens it when it hands the event to the messaging service.
  */
 const VERSION = "v1";
+/** GCM's full tag: a shorter one given to the decipher would be checked only as far as it goes. */
+const TAG_BYTES = 16;
 
 function keyOf(secret: string): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, "privacy-engine", "outbox-sealed-secret", 32));
@@ -15,7 +17,7 @@ function keyOf(secret: string): Buffer {
 
 export function sealSecret(secret: string, context: string, plaintext: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", keyOf(secret), iv);
+  const cipher = createCipheriv("aes-256-gcm", keyOf(secret), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(context, "utf8"));
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return [VERSION, iv.toString("base64url"), body.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
@@ -26,10 +28,14 @@ export function openSecret(secret: string, context: string, sealed: string): str
   if (version !== VERSION || iv === undefined || body === undefined || tag === undefined) {
     throw new EngineError("internal", "Sealed secret has an unknown format", { reason: "sealed-secret-format" });
   }
+  const authTag = Buffer.from(tag, "base64url");
+  if (authTag.length !== TAG_BYTES) {
+    throw new EngineError("internal", "Sealed secret does not open under this key and context", { reason: "sealed-secret-open" });
+  }
   try {
-    const decipher = createDecipheriv("aes-256-gcm", keyOf(secret), Buffer.from(iv, "base64url"));
+    const decipher = createDecipheriv("aes-256-gcm", keyOf(secret), Buffer.from(iv, "base64url"), { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context, "utf8"));
-    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
   } catch (cause) {
     throw new EngineError("internal", "Sealed secret does not open under this key and context", { reason: "sealed-secret-open", cause });

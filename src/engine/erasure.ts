@@ -10,7 +10,7 @@ import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
 import { mutate } from "./commit.js";
-import { bounded, discoverIntoManifest, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
+import { bounded, discoverIntoManifest, dropManifests, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
 import { discover, rowMatches, type DiscoveryPorts } from "./discovery.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
@@ -137,7 +137,9 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
       step = "certify";
       const certificate = buildCertificate(rt, request, job.value);
       await mutate(rt, requestId, (c) => (c.value.status === "in-progress" ? completeErasure(c.value, certificate, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
-      // The job is done; the subject's keys go with it.
+      // The manifest (the subject's item ids and blob paths) goes, then the job with the subject's
+      // keys; a crash in between leaves both to the next delivery (takeRequest, closeJob).
+      await dropManifests(rt, requestId);
       await closeJob(rt, requestId);
       log.info("erasure certified", { requestId, subjectKey: request.subjectKey, outcome: certificate.outcome, remaining: certificate.verification.remaining });
     }

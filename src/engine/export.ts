@@ -11,7 +11,7 @@ import {
 } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
-import { discoverIntoManifest, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
+import { discoverIntoManifest, dropManifests, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
 import { matchingPages } from "./discovery.js";
 import { safeEntryName, writeZipPackage, type PackageBuilder } from "./package-writer.js";
 import type { Logger, ManifestEntry } from "./ports.js";
@@ -80,6 +80,9 @@ export async function runExport(rt: Runtime, requestId: string, context: ExportC
         ? completeExport(c.value, delivery, { ...written, entries: pkg.entries }, executorOf(c.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS)
         : undefined,
     log);
+    // This run's manifest only: a duplicate still packaging from its own keeps reading it, and
+    // removes it when it finishes (a later delivery of the finished request removes any left).
+    await dropManifests(rt, requestId, run);
     log.info("export delivered", { requestId, items: written.items, blobs: written.blobs, bytes: pkg.bytes });
   } catch (thrown) {
     const error = toEngineError(thrown);

@@ -6,7 +6,7 @@ import type { LegalHold } from "../domain/erasure.js";
 import { EngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS, normalizeSubject } from "../domain/identifiers.js";
 import { OrgId, Subject } from "../domain/request.js";
-import { orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
+import { codeHash, orgKey, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { actorOf, authorize } from "./requests.js";
 import { reflectHold } from "./subject-status.js";
@@ -15,6 +15,7 @@ import { reflectHold } from "./subject-status.js";
  * Legal holds in the org registry: what a hold covers (a subject, a category, or both) is kept
  * by every erasure until the hold ends, and the certificate says so. A subject is recorded only
  * by the keyed hashes of its identifiers. The reason is shown in certificates: no names in it.
+ * The hold's own audit chain holds the reason only as a keyed digest, as requests' free text is.
  */
 export const LegalHoldBody = z
   .strictObject({
@@ -81,13 +82,22 @@ export async function liftHold(rt: Runtime, caller: Caller, orgId: string, id: s
   await auditHold(rt, caller, hold, "legal-hold.lifted");
 }
 
+/**
+ * Keyed digest of the reason (as requests' reasons and details are digested, under the hold's
+ * chain id): proves the text without holding it, and unlike a plain hash cannot be confirmed by
+ * guessing a short reason.
+ */
+function reasonDigest(rt: Runtime, chainId: string, reason: string): string {
+  return codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${chainId}`, reason);
+}
+
 /** A hold's audit trail: its own short chain, keyed by the hold (it belongs to no request). */
 async function auditHold(rt: Runtime, caller: Caller, hold: LegalHold, action: string): Promise<void> {
   const scope = { requestId: `hold:${hold.id}`, orgId: hold.orgId, subjectKey: hold.subjectKeys?.[0] ?? orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, hold.orgId) };
   const existing = await rt.audit.listForRequest(scope.requestId);
   const last = existing.at(-1);
   const { entries } = chainEntries(scope, last === undefined ? undefined : { seq: last.seq, hash: last.hash }, [
-    { at: rt.now().toISOString(), actor: actorOf(caller), action, details: { category: hold.category ?? null, until: hold.until ?? null, subjects: hold.subjectKeys?.length ?? 0, reasonDigest: sha256Hex(hold.reason).slice(0, 16) } },
+    { at: rt.now().toISOString(), actor: actorOf(caller), action, details: { category: hold.category ?? null, until: hold.until ?? null, subjects: hold.subjectKeys?.length ?? 0, reasonDigest: reasonDigest(rt, scope.requestId, hold.reason) } },
   ]);
   await rt.audit.write(entries);
 }

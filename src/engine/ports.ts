@@ -141,6 +141,8 @@ export interface ManifestEntry {
 export interface ManifestStore {
   write(requestId: string, run: string, seq: number, entry: ManifestEntry): Promise<void>;
   list(requestId: string, run: string): AsyncIterable<ManifestEntry>;
+  /** Deletes the request's manifest pages (only `run`'s when given); safe to repeat. */
+  remove(requestId: string, run?: string): Promise<void>;
 }
 
 /** Where packages go: upload, a read-only link to one package, a copy to another controller, removal. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { toEngineError, type EngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS, type IdentifierKind } from "../domain/identifiers.js";
+import { isTerminal } from "../domain/lifecycle.js";
 import { awaitExecutor, claimRun, completeWork, failWork, recordDiscovery, startWork, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import type { ContainerMapping } from "../domain/data-map.js";
 import { subjectKey } from "../domain/subject-key.js";
@@ -40,7 +41,18 @@ export async function processWorkItem(
  */
 export async function takeRequest(rt: Runtime, requestId: string, executorOf: (request: PrivacyRequestRecord) => string, log: Logger): Promise<PrivacyRequestRecord> {
   const saved = await mutate(rt, requestId, (current) => (current.value.status === "queued" ? startWork(current.value, executorOf(current.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
+  // A request that ended while its manifest stayed (a crash before the removal, a duplicate's
+  // pages): this delivery removes it.
+  if (isTerminal(saved.value.status)) await dropManifests(rt, requestId);
   return saved.value;
+}
+
+/**
+ * Removes a finished request's manifests (all its runs, or only `run`): they list the subject's
+ * item ids and blob paths and must not outlive the request. Safe to repeat.
+ */
+export async function dropManifests(rt: Runtime, requestId: string, run?: string): Promise<void> {
+  await rt.manifests.remove(requestId, run);
 }
 
 /** A step that kept failing: the request fails with the step and the reason (a caller's mistake in its own words). */
@@ -53,6 +65,10 @@ export async function failRequest(
   const { executor, step, error, attempt } = failure;
   const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
   await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+  // Best effort: the step's error is what the host must see; a later delivery removes the rest.
+  await dropManifests(rt, requestId).catch((removing: unknown) => {
+    log.warn("manifest of a failed request not removed yet", { requestId, error: toEngineError(removing).code });
+  });
 }
 
 /**
@@ -192,4 +208,5 @@ export async function forEachManifestItem(
 /** Completes a rectification, restriction or suppression with what it did (see completeWork). */
 export async function completeWith(rt: Runtime, requestId: string, executor: string, outcome: Parameters<typeof completeWork>[1], log: Logger): Promise<void> {
   await mutate(rt, requestId, (c) => completeWork(c.value, outcome, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+  await dropManifests(rt, requestId);
 }

@@ -5,6 +5,7 @@ import { certificateHandler, getRequestHandler, submitRequestHandler } from "../
 import type { Certificate } from "../../src/domain/certificate.js";
 import { HARD_CASES } from "../../src/local/seed.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
+import { codeHash, sha256Hex } from "../../src/domain/subject-key.js";
 import { call, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
 
@@ -53,6 +54,21 @@ describe("legal holds", () => {
     expect(listed.status).toBe(200);
     expect(await call(liftHoldHandler, { path: "/x", params: { orgId: mila.orgId, holdId: hold.id } }).then((r) => r.status)).toBe(204);
     expect(await call(liftHoldHandler, { path: "/x", params: { orgId: mila.orgId, holdId: hold.id } }).then((r) => r.status)).toBe(404);
+  });
+  it("records a hold's reason in the audit only by a keyed digest, never in clear or by a plain hash", async () => {
+    const reason = "pending litigation LIT-2026-9";
+    const placed = await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId: "org-alpha", category: "sales", reason } });
+    expect(placed.status).toBe(201);
+    const hold = placed.body as { id: string };
+    expect(await call(liftHoldHandler, { path: "/x", params: { orgId: "org-alpha", holdId: hold.id } }).then((r) => r.status)).toBe(204);
+    const entries = await rt.audit.listForRequest(`hold:${hold.id}`);
+    expect(entries.map((e) => e.action)).toEqual(["legal-hold.placed", "legal-hold.lifted"]);
+    const trail = JSON.stringify(entries);
+    expect(trail).not.toContain(reason);
+    // An unkeyed hash of a short text is reversed by guessing it: no part of one may be there.
+    expect(trail).not.toContain(sha256Hex(reason).slice(0, 12));
+    const keyed = codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000hold:${hold.id}`, reason);
+    for (const entry of entries) expect(entry.details).toMatchObject({ reasonDigest: keyed });
   });
 });
 
