@@ -15,7 +15,8 @@ export const PRIVACY_CONTAINERS = {
   audit: { id: "audit", partitionKeyPath: "/requestId" },
   outbox: { id: "outbox", partitionKeyPath: "/orgId", defaultTtl: -1 },
   orgSettings: { id: "orgSettings", partitionKeyPath: "/orgId" },
-  manifests: { id: "manifests", partitionKeyPath: "/requestId" },
+  /** Deleted when their request finishes; each page's `ttl` is a second line where TTL is enforced. */
+  manifests: { id: "manifests", partitionKeyPath: "/requestId", defaultTtl: -1 },
   jobs: { id: "jobs", partitionKeyPath: "/id" },
   registry: { id: "registry", partitionKeyPath: "/orgId" },
   /** Sweep runs with their per-org steps, and the per-org sweep leases (`lease:<kind>`). */

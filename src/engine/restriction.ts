@@ -6,7 +6,7 @@ import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 import { recordStatus } from "./subject-status.js";
-import { claimedManifest, completeWith, discoverIntoManifest, forEachManifestItem, keysByKind, runSteps, takeRequest } from "./work.js";
+import { claimedManifest, completeWith, discoverIntoManifest, dropManifests, forEachManifestItem, keysByKind, runSteps, takeRequest } from "./work.js";
 
 const executor = "restriction-executor";
 
@@ -88,6 +88,8 @@ async function lift(rt: Runtime, request: PrivacyRequestRecord, log: Logger): Pr
   const keys = [...Object.values(request.progress?.subjectKeys ?? {}).flat(), ...Object.values(keysByKind(rt, request, result.keys)).flat()];
   const registryEntries = await recordStatus(rt, request.orgId, keys, { kind: "lift", requestId: request.id });
   await mutate(rt, request.id, (c) => completeLift(c.value, { places, registryEntries }, executor, rt.now()), log);
+  // The lift's own discovery named the subject's items again: it goes with the lift.
+  await dropManifests(rt, request.id, run);
   log.info("restriction lifted", { requestId: request.id, subjectKey: request.subjectKey, registryEntries });
 }
 

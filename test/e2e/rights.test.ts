@@ -253,6 +253,13 @@ describe("restriction", () => {
     expect((await item("contacts", demo.orgId, demo.contactId))?._privacy).toBeDefined();
     await work(id);
     expect((await view(id)).restriction?.state).toBe("lifted");
+    // The lift's discovery named the subject's items again; that manifest goes with it.
+    const manifests = await rt.clients.cosmos
+      .database(rt.settings.PRIVACY_DATABASE)
+      .container("manifests")
+      .items.query({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.requestId = @id", parameters: [{ name: "@id", value: id }] })
+      .fetchAll();
+    expect(manifests.resources).toEqual([0]);
     expect((await item("contacts", demo.orgId, demo.contactId))?._privacy).toBeUndefined();
     expect((await status(`orgId=${demo.orgId}&contactId=${demo.contactId}`)).body).toMatchObject({ restricted: false });
     const types = await outboxTypes(id);
