@@ -17,8 +17,9 @@ const unauthenticated = (message: string) => new EngineError("unauthenticated", 
  * time against every configured key (no early exit, so timing does not reveal which matched).
  */
 export function authenticate(credentials: Credentials, settings: Settings): Caller {
+  // Off (the default), the principal header is never read: anyone can send one.
   if (settings.PRIVACY_EASYAUTH_ENABLED && credentials.clientPrincipal) {
-    return fromClientPrincipal(credentials.clientPrincipal);
+    return fromClientPrincipal(credentials.clientPrincipal, settings);
   }
   const header = credentials.authorization?.trim();
   if (!header) throw unauthenticated("Authorization: Bearer <key> is required");
@@ -50,13 +51,42 @@ const ClientPrincipal = z.object({
 /** Role precedence when a principal holds several app roles: the most privileged wins. */
 const ROLE_ORDER: readonly Role[] = ["privacy-admin", "privacy-operator", "auditor", "service"];
 
+const TENANT_CLAIMS = ["http://schemas.microsoft.com/identity/claims/tenantid", "tid"];
+
+/**
+ * The principal must come from our tenant, for our audience, issued by Entra for that tenant:
+ * App Service Authentication may be configured to let other tenants (or other app registrations)
+ * through, and a principal it passes is not ours unless these say so. Each claim must appear
+ * exactly once. The tenant id is a GUID (compared case-insensitively); the audience is compared
+ * exactly (an application id URI and the bare client id are different settings).
+ */
+function checkTenantAudienceIssuer(values: (types: readonly string[]) => string[], settings: Settings): void {
+  const tenant = settings.PRIVACY_EASYAUTH_TENANT_ID?.toLowerCase();
+  const audience = settings.PRIVACY_EASYAUTH_AUDIENCE;
+  // parseSettings refuses Easy Auth without both; refuse here too rather than trust any tenant.
+  if (tenant === undefined || audience === undefined) throw unauthenticated("Easy Auth has no tenant id or audience configured");
+  const single = (types: readonly string[], name: string) => {
+    const found = [...new Set(values(types))];
+    if (found.length !== 1 || found[0] === undefined) throw unauthenticated(`x-ms-client-principal must carry exactly one ${name} claim`);
+    return found[0];
+  };
+  const tid = single(TENANT_CLAIMS, "tid").toLowerCase();
+  const aud = single(["aud"], "aud");
+  const iss = single(["iss"], "iss");
+  if (tid !== tenant) throw unauthenticated("The principal belongs to another tenant");
+  if (aud !== audience) throw unauthenticated("The principal's token is for another audience");
+  const issuers = [`https://login.microsoftonline.com/${tenant}/v2.0`, `https://sts.windows.net/${tenant}/`];
+  if (!issuers.includes(iss.toLowerCase())) throw unauthenticated("The principal's token has another issuer than the tenant's");
+}
+
 /**
  * App Service Authentication (Easy Auth) puts the validated principal in `x-ms-client-principal`
  * (base64 JSON). App roles carry the engine's role names; an `orgs` claim (repeated or
- * comma-separated, `*` for all) names the orgs. Only trusted when the setting enables it, since
- * only the platform's front end can be relied on to strip a forged header.
+ * comma-separated, `*` for all) names the orgs. Only trusted when the setting enables it (which
+ * parseSettings allows only on the platform, behind App Service Authentication, whose front end
+ * strips a forged header), and only for a principal of the configured tenant and audience.
  */
-function fromClientPrincipal(header: string): Caller {
+function fromClientPrincipal(header: string, settings: Settings): Caller {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(header, "base64").toString("utf8"));
@@ -67,6 +97,8 @@ function fromClientPrincipal(header: string): Caller {
   if (!parsed.success) throw unauthenticated("x-ms-client-principal has an unexpected shape");
   const { claims, role_typ: roleType = "roles" } = parsed.data;
   const values = (types: readonly string[]) => claims.filter((c) => types.includes(c.typ)).map((c) => c.val);
+  // Before anything else: a principal of another tenant is unauthenticated, whatever its roles.
+  checkTenantAudienceIssuer(values, settings);
   const roles = values([roleType, "roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"]);
   const role = ROLE_ORDER.find((r) => roles.includes(r));
   // The object id names the principal; a name claim is often an e-mail address, which must not

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { format } from "node:util";
@@ -23,6 +23,10 @@ const { HttpRequest, HttpResponse, InvocationContext } = functions;
  * handler can tell (routes under /api, NCRONTAB timers as singletons, base64 storage-queue
  * messages with dequeue counts and a poison queue, the admin invoke API). No business logic.
  * Service Bus has no local emulator: its triggers are not polled, only invoked through the admin API.
+ *
+ * The admin invoke API is not a door: unlike Core Tools (which enforces no key locally) it needs
+ * `adminKey`, as the Functions host in Azure needs its master key, and it refuses browsers' requests
+ * from other origins and bodies that are not JSON (what an HTML form or a no-cors fetch can send).
  */
 export interface LocalHostOptions {
   definitions: readonly FunctionDefinition[];
@@ -48,6 +52,12 @@ export interface LocalHostOptions {
   maxRequestBodyBytes?: number;
   /** Bound on waiting for in-flight invocations in stop(). Default 10 000. */
   stopTimeoutMs?: number;
+  /**
+   * The key `POST /admin/functions/{name}` requires, as `Authorization: Bearer <key>` or
+   * `x-functions-key: <key>` (how the Functions host takes its master key). Unset: every admin
+   * invocation is refused (401). `npm start` passes the development key it prints.
+   */
+  adminKey?: string;
   /** Default: console.log. */
   log?: (line: string) => void;
 }
@@ -223,6 +233,42 @@ async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Bu
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
+}
+
+const sha256 = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
+/** Constant-time: both sides are hashed first, so neither the key nor its length leaks through timing. */
+function presentsKey(req: http.IncomingMessage, expected: Buffer | undefined): boolean {
+  if (expected === undefined) return false;
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return (Array.isArray(value) ? value[0] : value)?.trim() ?? "";
+  };
+  const bearer = /^Bearer\s+(\S{1,512})$/i.exec(header("authorization"))?.[1];
+  const functionsKey = header("x-functions-key");
+  let ok = false;
+  for (const candidate of [bearer, functionsKey]) {
+    if (candidate !== undefined && candidate !== "" && timingSafeEqual(sha256(candidate), expected)) ok = true;
+  }
+  return ok;
+}
+
+const isLoopbackName = (name: string) => name === "localhost" || name === "::1" || /^127(?:\.\d{1,3}){3}$/.test(name);
+
+/**
+ * The origins a page of this host itself has: its own URL and, when it listens on a loopback
+ * address, the other loopback spellings with the same port. Deliberately not the request's Host
+ * header: a DNS-rebinding page sends a matching Host and Origin of its own name.
+ */
+function ownOrigins(hostname: string, port: number): Set<string> {
+  const bare = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const names = isLoopbackName(bare) ? ["127.0.0.1", "localhost", "[::1]"] : [bare.includes(":") ? `[${bare}]` : bare];
+  return new Set(names.map((name) => `http://${name}:${String(port)}`));
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+function isJsonContentType(value: string): boolean {
+  return value.split(";")[0]?.trim().toLowerCase() === "application/json";
 }
 
 /** `scheduleStatus.last` before a first run, as the host reports DateTime.MinValue. */
@@ -476,8 +522,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     res.writeHead(status, headers);
     res.end(body);
   };
-  const sendProblem = (res: http.ServerResponse, status: number, title: string, extraHeaders: Record<string, string> = {}) => {
-    const p = problem(status, title);
+  const sendProblem = (res: http.ServerResponse, status: number, title: string, extraHeaders: Record<string, string> = {}, detail?: string) => {
+    const p = problem(status, title, detail);
     send(res, p.status, p.body, { "content-type": PROBLEM_CONTENT_TYPE, ...extraHeaders });
   };
 
@@ -537,7 +583,40 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     res.end(responseBody);
   };
 
+  const adminKeyDigest = options.adminKey === undefined || options.adminKey === "" ? undefined : sha256(options.adminKey);
+  let origins = new Set<string>();
+
+  /**
+   * The admin API's door, checked before anything about the function is looked at (so names are
+   * not revealed): a foreign Origin is 403, a missing or wrong key 401, a body that is not JSON
+   * 415. An empty body without a content type is accepted (as `{}`), which curl -X POST sends;
+   * a browser cannot send that cross-origin without an Origin header.
+   */
+  const admitAdmin = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+      sendProblem(res, 403, "Forbidden", {}, "The admin API accepts no requests from other origins");
+      return false;
+    }
+    if (!presentsKey(req, adminKeyDigest)) {
+      const detail =
+        adminKeyDigest === undefined
+          ? "The admin API is off: this host has no admin key"
+          : "The admin API requires the development key (Authorization: Bearer <key> or x-functions-key: <key>)";
+      sendProblem(res, 401, "Unauthorized", { "www-authenticate": 'Bearer realm="admin"' }, detail);
+      return false;
+    }
+    const type = req.headers["content-type"];
+    const declaresBody = Number(req.headers["content-length"] ?? "0") > 0 || req.headers["transfer-encoding"] !== undefined;
+    if (type === undefined ? declaresBody : !isJsonContentType(type)) {
+      sendProblem(res, 415, "Unsupported Media Type", {}, "The admin API takes application/json bodies only");
+      return false;
+    }
+    return true;
+  };
+
   const invokeAdmin = async (req: http.IncomingMessage, res: http.ServerResponse, functionName: string) => {
+    if (!admitAdmin(req, res)) return;
     const definition = byName.get(functionName.toLowerCase());
     if (definition === undefined) {
       sendProblem(res, 404, "Not Found");
@@ -642,6 +721,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const address = server.address();
   if (typeof address === "object" && address !== null) port = address.port;
   const url = `http://${hostname}:${port}`;
+  origins = ownOrigins(hostname, port);
 
   // Schedules start once the host is listening.
   if (options.enableTimers ?? true) {

@@ -6,14 +6,24 @@ import { parseSettings, SettingsError, withSettingDefaults } from "../config/set
 import { DataMapError } from "../domain/data-map.js";
 import { runtime } from "../runtime.js";
 import { provision } from "../stores/provision.js";
-import { COSMOS_EMULATOR_KEY, startEmbeddedEmulators, storageConnectionString, type RunningEmulators } from "./emulators.js";
+import {
+  COSMOS_EMULATOR_KEY,
+  isLocalStorageConnection,
+  isLoopbackUrl,
+  refuseAzureEndpoints,
+  startEmbeddedEmulators,
+  storageConnectionString,
+  type RunningEmulators,
+} from "./emulators.js";
 import { startLocalHost } from "./host.js";
 import { isSeeded, seedPlatform } from "./seed.js";
 
 /**
- * `npm start`: the engine on a laptop. Starts the embedded emulators (unless settings point at
- * Azure or something already answers on their ports), creates what is missing, seeds a demo org
- * on first start, and serves every function through the local host. No business logic here.
+ * `npm start`: the engine on a laptop. Starts the embedded emulators (reusing what already
+ * answers on their ports), creates what is missing, seeds a demo org on first start, and serves
+ * every function through the local host. It refuses settings that point at Azure (Cosmos,
+ * storage, Service Bus) unless PRIVACY_LOCAL_ALLOW_AZURE=true: the development key it prints is
+ * privacy-admin for every org. No business logic here.
  */
 const LocalPorts = z.object({
   LOCAL_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(7071),
@@ -43,26 +53,33 @@ function loadLocalSettings(): void {
   }
 }
 
-const isLocal = (value: string | undefined) => value === undefined || value === "" || /127\.0\.0\.1|localhost|UseDevelopmentStorage=true/i.test(value);
+const unset = (value: string | undefined) => value === undefined || value.trim() === "";
+const isLocalCosmos = (value: string | undefined) => unset(value) || isLoopbackUrl(value ?? "");
+const isLocalStorage = (value: string | undefined) => unset(value) || isLocalStorageConnection(value ?? "");
 
 async function main(): Promise<void> {
   loadLocalSettings();
+  // Before anything starts or connects: throws, naming the settings, unless PRIVACY_LOCAL_ALLOW_AZURE=true.
+  const inAzure = refuseAzureEndpoints(process.env);
+  for (const problem of inAzure) log(`warning: ${problem}; served because PRIVACY_LOCAL_ALLOW_AZURE=true`);
   const ports = LocalPorts.parse(Object.fromEntries(Object.keys(LocalPorts.shape).flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))));
   let emulators: RunningEmulators | undefined;
-  if (isLocal(process.env.COSMOS_ENDPOINT) || isLocal(process.env.AzureWebJobsStorage)) {
+  const cosmosLocal = isLocalCosmos(process.env.COSMOS_ENDPOINT);
+  const storageLocal = isLocalStorage(process.env.AzureWebJobsStorage);
+  if (cosmosLocal || storageLocal) {
     emulators = await startEmbeddedEmulators(
       { cosmos: ports.LOCAL_COSMOS_PORT, blob: ports.LOCAL_BLOB_PORT, queue: ports.LOCAL_QUEUE_PORT, table: ports.LOCAL_TABLE_PORT },
       { log },
     );
-    if (isLocal(process.env.COSMOS_ENDPOINT)) {
+    if (cosmosLocal) {
       process.env.COSMOS_ENDPOINT = emulators.cosmosEndpoint;
       process.env.COSMOS_KEY ||= COSMOS_EMULATOR_KEY;
     }
-    if (isLocal(process.env.AzureWebJobsStorage)) {
+    if (storageLocal) {
       process.env.AzureWebJobsStorage = storageConnectionString({ blob: ports.LOCAL_BLOB_PORT, queue: ports.LOCAL_QUEUE_PORT, table: ports.LOCAL_TABLE_PORT });
     }
   } else {
-    log("settings point at Azure: no emulators started");
+    log("settings point at Azure (PRIVACY_LOCAL_ALLOW_AZURE=true): no emulators started");
   }
   if (!process.env.PRIVACY_SUBJECT_KEY_SECRET) {
     process.env.PRIVACY_SUBJECT_KEY_SECRET = LOCAL_SUBJECT_KEY_SECRET;
@@ -95,8 +112,16 @@ async function main(): Promise<void> {
     log(`seeded demo data: orgs ${seeded.orgIds.join(", ")}; ${Object.entries(seeded.counts).map(([k, v]) => `${k} ${v}`).join(", ")}; blobs ${seeded.blobs}`);
   }
   // host.json: queues.visibilityTimeout (retry delay) of 10 s.
-  const host = await startLocalHost({ definitions: allFunctions, env: process.env, port: ports.LOCAL_HTTP_PORT, queueRetryDelaySeconds: 10, log });
   const key = settings.PRIVACY_DEV_API_KEY ?? "";
+  // The admin invoke API takes the same development key (Authorization: Bearer or x-functions-key).
+  const host = await startLocalHost({
+    definitions: allFunctions,
+    env: process.env,
+    port: ports.LOCAL_HTTP_PORT,
+    queueRetryDelaySeconds: 10,
+    adminKey: key,
+    log,
+  });
   console.log(
     [
       "",
@@ -104,6 +129,7 @@ async function main(): Promise<void> {
       `  dev API key (privacy-admin, every org)${devKeyGenerated ? ", generated for this run" : ""}: ${key}`,
       `  try: curl -s -H "Authorization: Bearer ${key}" ${host.url}/api/requests?orgId=org-demo`,
       `  health: ${host.url}/api/health   API document: ${host.url}/api/openapi.json`,
+      `  run a timer or queue function: curl -s -X POST -H "Authorization: Bearer ${key}" -H "content-type: application/json" -d '{}' ${host.url}/admin/functions/deadline-check`,
       "  Ctrl-C stops everything.",
       "",
     ].join("\n"),

@@ -7,10 +7,12 @@ import { KEYS, ORG_A, setupEngine } from "../support/engine.js";
 
 let host: LocalHost;
 const lines: string[] = [];
+/** The admin API's key, as `npm start` passes its development key. */
+const ADMIN_KEY = "dev-local-engine-admin-key-0123";
 
 beforeAll(async () => {
   await setupEngine();
-  host = await startLocalHost({ definitions: allFunctions, env: process.env, port: 0, queuePollIntervalMs: 100, enableTimers: false, log: (l) => lines.push(l) });
+  host = await startLocalHost({ definitions: allFunctions, env: process.env, port: 0, queuePollIntervalMs: 100, enableTimers: false, adminKey: ADMIN_KEY, log: (l) => lines.push(l) });
 });
 afterAll(async () => {
   await host.stop();
@@ -48,11 +50,15 @@ describe("the engine through the local host", () => {
 
   it("runs a non-HTTP function on demand through the admin endpoint", async () => {
     const before = lines.filter((l) => l.includes("deadline check done")).length;
-    expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST" })).status).toBe(202);
+    const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+    // Without the key the admin API is shut; the API keys of /api do not open it either.
+    expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST" })).status).toBe(401);
+    expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST", headers: auth })).status).toBe(401);
+    expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST", headers: admin })).status).toBe(202);
     await vi.waitFor(() => {
       expect(lines.filter((l) => l.includes("deadline check done")).length).toBe(before + 1);
     });
-    expect((await fetch(`${host.url}/admin/functions/requests-get`, { method: "POST" })).status).toBe(400);
+    expect((await fetch(`${host.url}/admin/functions/requests-get`, { method: "POST", headers: admin })).status).toBe(400);
   });
 });
 

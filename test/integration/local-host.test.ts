@@ -2,13 +2,19 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import type { FunctionDefinition, HttpFunctionDefinition } from "../../src/hosting/definition.js";
-import { portAnswers } from "../../src/local/emulators.js";
+import { SettingsError } from "../../src/config/settings.js";
+import { azureEndpointProblems, portAnswers, refuseAzureEndpoints } from "../../src/local/emulators.js";
 import { startLocalHost, type LocalHost } from "../../src/local/host.js";
 import { testNamespace } from "../support/env.js";
 
 const emulators = inject("emulators");
 const queues = QueueServiceClient.fromConnectionString(emulators.storageConnectionString);
 const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/** The development key `npm start` prints; the admin API requires it. */
+const ADMIN_KEY = "dev-local-host-test-key-0123456789";
+const withKey = { authorization: `Bearer ${ADMIN_KEY}` };
+const jsonWithKey = { ...withKey, "content-type": "application/json" };
 
 const doc = { summary: "test", responses: { 200: { description: "ok" } } };
 
@@ -96,7 +102,7 @@ describe("local Functions host", () => {
   ];
 
   beforeAll(async () => {
-    host = await startLocalHost({ definitions, env, port: 0, queuePollIntervalMs: 100, log: (line) => lines.push(line) });
+    host = await startLocalHost({ definitions, env, port: 0, queuePollIntervalMs: 100, adminKey: ADMIN_KEY, log: (line) => lines.push(line) });
   });
   afterAll(async () => {
     await host.stop();
@@ -174,7 +180,7 @@ describe("local Functions host", () => {
   });
 
   it("runs non-HTTP functions through the admin API", async () => {
-    const tick = await api("/admin/functions/tick", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const tick = await api("/admin/functions/tick", { method: "POST", headers: jsonWithKey, body: "{}" });
     expect(tick.status).toBe(202);
     await vi.waitFor(() => {
       expect(ticks).toHaveLength(1);
@@ -183,14 +189,58 @@ describe("local Functions host", () => {
     expect(ticks[0]?.scheduleStatus.next).toMatch(/^\d{4}-01-01T00:00:00\.000Z$/);
     expect(lines).toContain("[tick] warning: tick ran");
 
-    const queued = await api("/admin/functions/WORK", { method: "POST", body: JSON.stringify({ input: '{"kind":"admin"}' }) });
+    // x-functions-key, as the Functions host's admin API takes its master key, works too.
+    const queued = await api("/admin/functions/WORK", {
+      method: "POST",
+      headers: { "x-functions-key": ADMIN_KEY, "content-type": "application/json; charset=utf-8" },
+      body: JSON.stringify({ input: '{"kind":"admin"}' }),
+    });
     expect(queued.status).toBe(202);
     await vi.waitFor(() => {
       expect(deliveries.map((d) => d.message)).toContainEqual({ kind: "admin" });
     });
 
-    expect((await api("/admin/functions/nope", { method: "POST" })).status).toBe(404);
-    expect((await api("/admin/functions/echo", { method: "POST" })).status).toBe(400);
+    expect((await api("/admin/functions/nope", { method: "POST", headers: withKey })).status).toBe(404);
+    expect((await api("/admin/functions/echo", { method: "POST", headers: withKey })).status).toBe(400);
+  });
+
+  it("keeps the admin API shut without the development key, from other origins and for bodies that are not JSON", async () => {
+    const before = ticks.length;
+    const invoke = (headers: Record<string, string>, body?: string) => api("/admin/functions/tick", { method: "POST", headers, ...(body === undefined ? {} : { body }) });
+
+    // No key, a wrong key, a key in another scheme: 401 problem+json; the function does not run.
+    const wrongKeys: Record<string, string>[] = [{}, { authorization: "Bearer wrong-key-0000000000" }, { "x-functions-key": "wrong" }, { authorization: `Basic ${ADMIN_KEY}` }];
+    for (const headers of wrongKeys) {
+      const refused = await invoke({ "content-type": "application/json", ...headers }, "{}");
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect(refused.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      expect(await refused.json()).toMatchObject({ title: "Unauthorized", status: 401 });
+    }
+    // Without the key, function names are not revealed: an unknown one is a 401 too.
+    expect((await api("/admin/functions/nope", { method: "POST" })).status).toBe(401);
+
+    // A page in a browser: its Origin is foreign, even with the key (403), and even a look-alike.
+    for (const origin of ["http://evil.example", "null", `${host.url}.evil.example`, host.url.replace("http:", "https:")]) {
+      const foreign = await invoke({ ...jsonWithKey, origin }, "{}");
+      expect(foreign.status).toBe(403);
+      expect(foreign.headers.get("content-type")).toBe("application/problem+json");
+    }
+    // Bodies that are not application/json, as an HTML form or a no-cors fetch sends them: 415.
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp"]) {
+      const wrongType = await invoke({ ...withKey, "content-type": type }, '{"input":""}');
+      expect(wrongType.status).toBe(415);
+      expect(wrongType.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(ticks).toHaveLength(before);
+
+    // The host's own origin, and an empty body without a content type (treated as {}), are fine.
+    expect((await invoke({ ...jsonWithKey, origin: host.url }, "{}")).status).toBe(202);
+    expect((await invoke({ ...withKey, origin: host.url.replace("127.0.0.1", "localhost") })).status).toBe(202);
+    await vi.waitFor(() => {
+      expect(ticks).toHaveLength(before + 2);
+    });
+    expect(lines.join("\n")).not.toContain(ADMIN_KEY);
   });
 
   it("delivers base64 queue messages, parsed when JSON, with trigger metadata, and deletes them", async () => {
@@ -299,9 +349,10 @@ describe("local Functions host timers and stop", () => {
       env: { Storage: emulators.storageConnectionString },
       port: 0,
       queuePollIntervalMs: 100,
+      adminKey: ADMIN_KEY,
       log: () => undefined,
     });
-    expect((await fetch(`${host.url}/admin/functions/long`, { method: "POST" })).status).toBe(202);
+    expect((await fetch(`${host.url}/admin/functions/long`, { method: "POST", headers: withKey })).status).toBe(202);
     await host.stop();
     expect(finished).toBe(true);
     expect(await portAnswers(host.port)).toBe(false);
@@ -311,5 +362,92 @@ describe("local Functions host timers and stop", () => {
     expect(consumed).toEqual([]);
     expect((await queues.getQueueClient(queueName).getProperties()).approximateMessagesCount).toBe(1);
     await host.stop();
+  });
+});
+
+describe("local Functions host without an admin key", () => {
+  it("answers every admin invocation with 401", async () => {
+    let ran = false;
+    const host = await startLocalHost({
+      definitions: [{ kind: "timer", name: "t", schedule: "0 0 0 1 1 *", handler: () => Promise.resolve(void (ran = true)) }],
+      env: {},
+      port: 0,
+      enableTimers: false,
+      log: () => undefined,
+    });
+    try {
+      const attempts: Record<string, string>[] = [{}, withKey, { authorization: "Bearer " }, { "x-functions-key": "" }];
+      for (const headers of attempts) {
+        expect((await fetch(`${host.url}/admin/functions/t`, { method: "POST", headers })).status).toBe(401);
+      }
+      expect(ran).toBe(false);
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
+describe("npm start against Azure endpoints", () => {
+  const local = {
+    COSMOS_ENDPOINT: "http://127.0.0.1:8081",
+    AzureWebJobsStorage: "UseDevelopmentStorage=true",
+  };
+
+  it("finds nothing in the emulators' settings", () => {
+    expect(azureEndpointProblems({})).toEqual([]);
+    expect(azureEndpointProblems(local)).toEqual([]);
+    expect(
+      azureEndpointProblems({
+        COSMOS_ENDPOINT: "http://localhost:8081/",
+        AzureWebJobsStorage: emulators.storageConnectionString,
+        ServiceBusConnection: "Endpoint=sb://localhost;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;",
+        PRIVACY_STORAGE_ACCOUNT_URL: "http://127.0.0.1:10000/devstoreaccount1",
+        ServiceBusConnection__fullyQualifiedNamespace: "[::1]:5672",
+      }),
+    ).toEqual([]);
+  });
+
+  it("names each setting that points at Azure (or any other machine), never its value", () => {
+    const secret = "AccountKey=c2VjcmV0LXN0b3JhZ2Uta2V5LXZhbHVl";
+    const cases: [Record<string, string>, string][] = [
+      [{ COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/" }, "COSMOS_ENDPOINT"],
+      [{ COSMOS_ENDPOINT: "https://localhost.evil.example:8081/" }, "COSMOS_ENDPOINT"],
+      [{ COSMOS_ENDPOINT: "https://10.0.0.4:8081/" }, "COSMOS_ENDPOINT"],
+      [{ AzureWebJobsStorage: `DefaultEndpointsProtocol=https;AccountName=prodacct;${secret};EndpointSuffix=core.windows.net` }, "AzureWebJobsStorage"],
+      [{ AzureWebJobsStorage: `DefaultEndpointsProtocol=https;AccountName=prodacct;${secret}` }, "AzureWebJobsStorage"],
+      // The development account's name in front of an Azure endpoint is still Azure.
+      [{ AzureWebJobsStorage: `AccountName=devstoreaccount1;${secret};QueueEndpoint=https://prodacct.queue.core.windows.net` }, "AzureWebJobsStorage"],
+      [{ AzureWebJobsStorage: "BlobEndpoint=https://prodacct.blob.core.windows.net/;SharedAccessSignature=sv=2022&sig=abc" }, "AzureWebJobsStorage"],
+      [{ AzureWebJobsStorage__accountName: "prodacct" }, "AzureWebJobsStorage__accountName"],
+      [{ AzureWebJobsStorage__queueServiceUri: "https://prodacct.queue.core.windows.net" }, "AzureWebJobsStorage__queueServiceUri"],
+      [{ PRIVACY_STORAGE_ACCOUNT_URL: "https://prodacct.blob.core.windows.net" }, "PRIVACY_STORAGE_ACCOUNT_URL"],
+      [{ ServiceBusConnection: "Endpoint=sb://prod-ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0" }, "ServiceBusConnection"],
+      [{ ServiceBusConnection__fullyQualifiedNamespace: "prod-ns.servicebus.windows.net" }, "ServiceBusConnection__fullyQualifiedNamespace"],
+    ];
+    for (const [env, setting] of cases) {
+      const problems = azureEndpointProblems({ ...local, ...env });
+      expect(problems, setting).toEqual([expect.stringContaining(setting)]);
+      for (const value of Object.values(env)) expect(problems.join("\n")).not.toContain(value);
+      expect(problems.join("\n")).not.toContain("c2VjcmV0");
+    }
+  });
+
+  it("refuses to start unless PRIVACY_LOCAL_ALLOW_AZURE=true", () => {
+    const azure = { ...local, COSMOS_ENDPOINT: "https://acct.documents.azure.com:443/", ServiceBusConnection__fullyQualifiedNamespace: "prod-ns.servicebus.windows.net" };
+    let refused: unknown;
+    try {
+      refuseAzureEndpoints(azure);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(SettingsError);
+    const message = (refused as Error).message;
+    expect(message).toContain("COSMOS_ENDPOINT");
+    expect(message).toContain("ServiceBusConnection__fullyQualifiedNamespace");
+    expect(message).toContain("PRIVACY_LOCAL_ALLOW_AZURE=true");
+    expect(() => refuseAzureEndpoints({ ...azure, PRIVACY_LOCAL_ALLOW_AZURE: "false" })).toThrow(SettingsError);
+    expect(() => refuseAzureEndpoints({ ...azure, PRIVACY_LOCAL_ALLOW_AZURE: "yes" })).toThrow(/PRIVACY_LOCAL_ALLOW_AZURE/);
+    expect(refuseAzureEndpoints({ ...azure, PRIVACY_LOCAL_ALLOW_AZURE: "true" })).toEqual([expect.stringContaining("COSMOS_ENDPOINT"), expect.stringContaining("ServiceBusConnection__fullyQualifiedNamespace")]);
+    expect(refuseAzureEndpoints(local)).toEqual([]);
   });
 });

@@ -22,6 +22,31 @@ const settings = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 
+const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const OTHER_TENANT = "00000000-1111-2222-3333-444444444444";
+const AUDIENCE = "api://privacy-engine";
+/** Easy Auth as the settings allow it: on the platform, behind App Service Authentication, for one tenant and audience. */
+const easyAuth = {
+  WEBSITE_SITE_NAME: "prod-app",
+  WEBSITE_AUTH_ENABLED: "True",
+  PRIVACY_EASYAUTH_ENABLED: "true",
+  PRIVACY_EASYAUTH_TENANT_ID: TENANT,
+  PRIVACY_EASYAUTH_AUDIENCE: AUDIENCE,
+};
+interface Claim {
+  typ: string;
+  val: string;
+}
+/** An x-ms-client-principal header: the given claims plus tid, aud and iss of our tenant (null leaves one out). */
+function principalOf(claims: Claim[], identity: Partial<Record<"tid" | "aud" | "iss", string | null>> = {}): string {
+  const defaults = { tid: TENANT, aud: AUDIENCE, iss: `https://login.microsoftonline.com/${TENANT}/v2.0` };
+  const extra = (["tid", "aud", "iss"] as const).flatMap((typ) => {
+    const val = identity[typ] === undefined ? defaults[typ] : identity[typ];
+    return val === null ? [] : [{ typ, val }];
+  });
+  return Buffer.from(JSON.stringify({ auth_typ: "aad", claims: [...claims, ...extra] })).toString("base64");
+}
+
 function codeOf(fn: () => unknown): string {
   try {
     fn();
@@ -54,24 +79,63 @@ describe("authenticate", () => {
   });
 
   it("takes App Service Authentication's principal only when enabled", () => {
-    const principal = Buffer.from(
-      JSON.stringify({
-        auth_typ: "aad",
-        claims: [
-          { typ: "http://schemas.microsoft.com/identity/claims/objectidentifier", val: "oid-1" },
-          { typ: "roles", val: "auditor" },
-          { typ: "orgs", val: "org-a, org-b" },
-        ],
-      }),
-    ).toString("base64");
+    const principal = principalOf([
+      { typ: "http://schemas.microsoft.com/identity/claims/objectidentifier", val: "oid-1" },
+      { typ: "roles", val: "auditor" },
+      { typ: "orgs", val: "org-a, org-b" },
+    ]);
     expect(codeOf(() => authenticate({ clientPrincipal: principal }, settings()))).toBe("unauthenticated");
-    const caller = authenticate({ clientPrincipal: principal }, settings({ PRIVACY_EASYAUTH_ENABLED: "true" }));
+    const caller = authenticate({ clientPrincipal: principal }, settings(easyAuth));
     expect(caller).toEqual({ id: "principal:oid-1", kind: "principal", role: "auditor", orgs: ["org-a", "org-b"] });
-    const noRole = Buffer.from(JSON.stringify({ claims: [{ typ: "oid", val: "x" }] })).toString("base64");
-    expect(codeOf(() => authenticate({ clientPrincipal: noRole }, settings({ PRIVACY_EASYAUTH_ENABLED: "true" })))).toBe("forbidden");
+    const noRole = principalOf([{ typ: "oid", val: "x" }]);
+    expect(codeOf(() => authenticate({ clientPrincipal: noRole }, settings(easyAuth)))).toBe("forbidden");
     // A name claim (often an e-mail address) never stands in for the object id.
-    const nameOnly = Buffer.from(JSON.stringify({ claims: [{ typ: "name", val: "mila@example.com" }, { typ: "roles", val: "auditor" }] })).toString("base64");
-    expect(codeOf(() => authenticate({ clientPrincipal: nameOnly }, settings({ PRIVACY_EASYAUTH_ENABLED: "true" })))).toBe("unauthenticated");
+    const nameOnly = principalOf([{ typ: "name", val: "mila@example.com" }, { typ: "roles", val: "auditor" }]);
+    expect(codeOf(() => authenticate({ clientPrincipal: nameOnly }, settings(easyAuth)))).toBe("unauthenticated");
+  });
+
+  it("ignores a forged principal header when Easy Auth is disabled", () => {
+    const forged = principalOf([{ typ: "oid", val: "attacker" }, { typ: "roles", val: "privacy-admin" }, { typ: "orgs", val: "*" }]);
+    expect(codeOf(() => authenticate({ clientPrincipal: forged }, settings()))).toBe("unauthenticated");
+    // With a real key next to it, the key decides and the header is not looked at.
+    expect(authenticate({ clientPrincipal: forged, authorization: "Bearer ops-key-0000000000" }, settings())).toMatchObject({
+      id: "ops",
+      kind: "api-key",
+      role: "privacy-operator",
+    });
+  });
+
+  it("accepts a principal only of the configured tenant, audience and issuer", () => {
+    const who = [
+      { typ: "oid", val: "oid-2" },
+      { typ: "roles", val: "privacy-admin" },
+      { typ: "orgs", val: "*" },
+    ];
+    const check = (claims: Claim[], identity: Partial<Record<"tid" | "aud" | "iss", string | null>> = {}) =>
+      codeOf(() => authenticate({ clientPrincipal: principalOf(claims, identity) }, settings(easyAuth)));
+    expect(check(who)).toBe("none");
+    // The v1 issuer form, and the tenant id under its mapped claim type, in upper case.
+    expect(check(who, { iss: `https://sts.windows.net/${TENANT}/` })).toBe("none");
+    expect(
+      check([...who, { typ: "http://schemas.microsoft.com/identity/claims/tenantid", val: TENANT.toUpperCase() }], { tid: null }),
+    ).toBe("none");
+
+    // Another tenant, even with an issuer that matches it.
+    expect(check(who, { tid: OTHER_TENANT })).toBe("unauthenticated");
+    expect(check(who, { tid: OTHER_TENANT, iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` })).toBe("unauthenticated");
+    // Our tenant id, but an issuer of another tenant or another host.
+    expect(check(who, { iss: `https://login.microsoftonline.com/${OTHER_TENANT}/v2.0` })).toBe("unauthenticated");
+    expect(check(who, { iss: `https://login.example.com/${TENANT}/v2.0` })).toBe("unauthenticated");
+    // Another audience: exact comparison, so neither the bare client id nor a prefix passes.
+    expect(check(who, { aud: "api://other-app" })).toBe("unauthenticated");
+    expect(check(who, { aud: `${AUDIENCE}/extra` })).toBe("unauthenticated");
+    // Missing or doubled claims.
+    expect(check(who, { tid: null })).toBe("unauthenticated");
+    expect(check(who, { aud: null })).toBe("unauthenticated");
+    expect(check(who, { iss: null })).toBe("unauthenticated");
+    expect(check([...who, { typ: "aud", val: "api://other-app" }])).toBe("unauthenticated");
+    // A foreign principal without our roles is unauthenticated, not forbidden.
+    expect(check([{ typ: "oid", val: "x" }], { tid: OTHER_TENANT })).toBe("unauthenticated");
   });
 });
 
@@ -99,7 +163,7 @@ describe("settings", () => {
   });
 
   it("refuses Easy Auth in Azure unless App Service Authentication is on", () => {
-    const azure = { ...base, WEBSITE_SITE_NAME: "prod-app", PRIVACY_EASYAUTH_ENABLED: "true" };
+    const azure = { ...base, ...easyAuth, WEBSITE_AUTH_ENABLED: undefined };
     expect(() => parseSettings(azure)).toThrow(/WEBSITE_AUTH_ENABLED/);
     expect(parseSettings({ ...azure, WEBSITE_AUTH_ENABLED: "True" }).PRIVACY_EASYAUTH_ENABLED).toBe(true);
   });
