@@ -1,3 +1,4 @@
+import type { Role } from "../config/settings.js";
 import { EngineError } from "./errors.js";
 import type { Certificate } from "./certificate.js";
 import type { AuditActor, AuditDetailValue, AuditDraft, AuditEntry, AuditHead } from "./audit.js";
@@ -33,7 +34,10 @@ export interface CodeState {
 export interface VerificationState {
   readonly state: "pending" | "verified";
   readonly method?: "attested" | "code";
+  /** The attestation's own words (free text, as the caller gave them): digested in the audit. */
   readonly by?: string;
+  /** The id of the caller that attested the requester's identity (a key or principal id, never a name). */
+  readonly attestedBy?: string;
   readonly verifiedAt?: string;
   readonly code?: CodeState;
 }
@@ -214,6 +218,36 @@ export interface OpenParams {
   readonly now: Date;
   readonly dueSoonDays: number;
   readonly idempotency?: PrivacyRequestRecord["idempotency"];
+  /** Keyed digest of the attestation's free text (`verification.by`), for the audit. */
+  readonly attestationDigest?: string;
+}
+
+/** Who may attest a requester's identity, and where an org wants a code instead. */
+export interface AttestationPolicy {
+  /** PRIVACY_ATTESTING_ROLES. */
+  readonly attestingRoles: readonly Role[];
+  /** The org's `verification.requireCodeFor`. */
+  readonly requireCodeFor: readonly RequestType[];
+}
+
+/**
+ * Self-attestation is a decision, not a default: a role outside PRIVACY_ATTESTING_ROLES is a 403,
+ * and a request type the org wants verified by code is a 409 (the request can be opened
+ * unverified and verified by code instead).
+ */
+export function checkAttestation(caller: { readonly role: Role }, type: RequestType, policy: AttestationPolicy): void {
+  if (!policy.attestingRoles.includes(caller.role)) {
+    throw new EngineError(
+      "forbidden",
+      `The role ${caller.role} may not attest a requester's identity (PRIVACY_ATTESTING_ROLES); open the request without verification and verify by code`,
+      { reason: "attestation-forbidden" },
+    );
+  }
+  if (policy.requireCodeFor.includes(type)) {
+    throw new EngineError("conflict", `This org requires ${type} requests to be verified by code; open the request without verification and verify by code`, {
+      reason: "code-verification-required",
+    });
+  }
 }
 
 /** Tolerance for a caller's clock running ahead when it sends `receivedAt`. */
@@ -251,7 +285,7 @@ export function openRequest(params: OpenParams): RequestChange {
     updatedAt: nowIso,
     createdBy: actor,
     verification: attested
-      ? { state: "verified", method: "attested", by: attestation.by, verifiedAt: nowIso }
+      ? { state: "verified", method: "attested", by: attestation.by, attestedBy: actor.id, verifiedAt: nowIso }
       : { state: "pending" },
     ...(!attested && rule.pausesWhileUnverified ? { pausedSince } : {}),
     pausedDays: 0,
@@ -280,6 +314,8 @@ export function openRequest(params: OpenParams): RequestChange {
           jurisdiction: record.jurisdiction,
           status: record.status,
           verification: attested ? "attested" : "pending",
+          // Who attested: the caller's id; the attestation's words only as a keyed digest.
+          ...(attested ? { attestedBy: actor.id, ...(params.attestationDigest === undefined ? {} : { attestationDigest: params.attestationDigest }) } : {}),
           identifiers: Object.keys(params.subject),
           dueAt: record.dueAt,
         },
@@ -298,7 +334,11 @@ function moved(
   patch: Partial<PrivacyRequestRecord> = {},
 ): PrivacyRequestRecord {
   const status = transition(record.status, event);
-  const { statusReason: _reason, ...rest } = record;
+  // A portability destination's URL carries a write credential (a SAS) to another controller's
+  // storage: it leaves the request on every terminal state, not only once the package is sent.
+  const { statusReason: _reason, ...kept } = record;
+  const { destination: _destination, ...withoutDestination } = kept;
+  const rest = isTerminal(status) ? withoutDestination : kept;
   // Leaving awaiting-verification ends a running pause.
   const pausedDays = effectivePausedDays(record, now);
   const { pausedSince: _p, ...unpaused } = rest;

@@ -59,6 +59,18 @@ export const AttestedVerification = z.strictObject({
   by: z.string().trim().min(1).max(128),
 });
 
+/** Request types an org may require code verification for: those whose answer goes out to the requester. */
+export const CODE_VERIFIABLE_TYPES = ["access", "portability"] as const satisfies readonly RequestType[];
+
+/**
+ * An org's verification settings (`settings.verification` of its platform item, or its engine
+ * settings document): `requireCodeFor` refuses attestation for those request types.
+ */
+export const OrgVerificationSettings = z.strictObject({
+  requireCodeFor: z.array(z.enum(CODE_VERIFIABLE_TYPES)).max(CODE_VERIFIABLE_TYPES.length),
+});
+export type OrgVerificationSettings = z.infer<typeof OrgVerificationSettings>;
+
 export const FieldChange = z.strictObject({
   field: z.string().trim().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "must be a field path"),
   value: z.union([z.string().max(2048), z.number(), z.boolean(), z.null()]),

@@ -6,6 +6,7 @@ import { EngineError } from "../domain/errors.js";
 import { verifyCertificate, type Certificate } from "../domain/certificate.js";
 import { normalizeSubject, primaryIdentifier } from "../domain/identifiers.js";
 import {
+  checkAttestation,
   checkCode,
   closeRequest,
   extendRequest,
@@ -15,14 +16,14 @@ import {
   type CodeCheck,
   type PrivacyRequestRecord,
 } from "../domain/privacy-request.js";
-import type { ListRequestsQuery, SubmitRequestBody } from "../domain/request.js";
+import { CODE_VERIFIABLE_TYPES, OrgVerificationSettings, type ListRequestsQuery, type RequestType, type SubmitRequestBody } from "../domain/request.js";
 import { checkChanges } from "../domain/rectification.js";
 import { utcDate } from "../domain/deadlines.js";
 import { sealSecret } from "../domain/sealed-secret.js";
 import { codeHash, digestsEqual, orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
 import { commit, mutate } from "./commit.js";
-import type { Logger, Page, Versioned } from "./ports.js";
+import type { Logger, OrgProfile, Page, Versioned } from "./ports.js";
 
 /** Keyed digest of free text (reasons, details) for the audit: proves the text without holding it. */
 function textDigest(rt: Runtime, requestId: string, text: string): string {
@@ -93,6 +94,8 @@ export async function submitRequest(
   if (!mayActOnOrg(caller, body.orgId)) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
   const org = await rt.orgs.get(body.orgId);
   if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
+  // Attesting is a decision of the roles PRIVACY_ATTESTING_ROLES names, and not where the org wants a code.
+  if (body.verification !== undefined) checkAttestation(caller, body.type, { attestingRoles: rt.settings.PRIVACY_ATTESTING_ROLES, requireCodeFor: codeRequiredFor(org) });
   if (body.destination !== undefined) checkDestination(body.destination, rt.settings.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
   if (body.categories !== undefined) checkCategories(rt, body.categories);
   // Rectified values are checked and normalised now (a bad phone is the caller's 400, not a failed job).
@@ -118,6 +121,7 @@ export async function submitRequest(
     now: rt.now(),
     dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
     ...(idempotency === undefined ? {} : { idempotency }),
+    ...(body.verification === undefined ? {} : { attestationDigest: textDigest(rt, id, body.verification.by) }),
   });
   try {
     const saved = await commit(rt, undefined, change, log);
@@ -133,6 +137,17 @@ export async function submitRequest(
     }
     return { request: existing.value, created: false };
   }
+}
+
+/**
+ * The request types the org wants verified by code (its `verification.requireCodeFor`). The org
+ * directory passes the setting alongside the profile; a malformed one requires a code for every
+ * type that may have one, so a typo never opens attestation.
+ */
+function codeRequiredFor(org: OrgProfile): readonly RequestType[] {
+  if (!("verification" in org) || org.verification === undefined) return [];
+  const parsed = OrgVerificationSettings.safeParse(org.verification);
+  return parsed.success ? parsed.data.requireCodeFor : CODE_VERIFIABLE_TYPES;
 }
 
 function checkCategories(rt: Runtime, categories: readonly string[]): void {

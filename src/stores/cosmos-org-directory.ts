@@ -1,6 +1,6 @@
 import type { Container } from "@azure/cosmos";
 import { z } from "zod";
-import { Jurisdiction } from "../domain/request.js";
+import { CODE_VERIFIABLE_TYPES, Jurisdiction, OrgVerificationSettings } from "../domain/request.js";
 import { RetentionOverrides } from "../domain/retention.js";
 import type { OrgDirectory, OrgProfile, Page } from "../engine/ports.js";
 import { fetchPage } from "./cosmos-client.js";
@@ -10,7 +10,12 @@ import { mapCosmosError } from "./cosmos-errors.js";
 const OrgPrivacySettings = z.object({
   jurisdiction: Jurisdiction.optional().catch(undefined),
   defaultCountry: z.string().regex(/^[A-Z]{2}$/).optional().catch(undefined),
+  // A security setting fails closed: a malformed one requires a code for every type that may have one.
+  verification: OrgVerificationSettings.optional().catch({ requireCodeFor: [...CODE_VERIFIABLE_TYPES] }),
 });
+
+/** The profile with the org's verification settings (`OrgProfile` does not name them yet). */
+export type OrgProfileWithVerification = OrgProfile & { readonly verification?: OrgVerificationSettings };
 
 /**
  * An org exists when the platform's `organizations` container has it (id = orgId). Its privacy
@@ -23,7 +28,7 @@ export class CosmosOrgDirectory implements OrgDirectory {
     private readonly orgSettings: Container,
   ) {}
 
-  async get(orgId: string): Promise<OrgProfile | undefined> {
+  async get(orgId: string): Promise<OrgProfileWithVerification | undefined> {
     try {
       const [platform, engine] = await Promise.all([
         this.organizations.item(orgId, orgId).read<{ settings?: unknown }>(),
@@ -40,6 +45,7 @@ export class CosmosOrgDirectory implements OrgDirectory {
         ...(retention.success && engine.resource?.retention !== undefined ? { retention: retention.data } : {}),
         ...(merged.jurisdiction === undefined ? {} : { jurisdiction: merged.jurisdiction }),
         ...(merged.defaultCountry === undefined ? {} : { defaultCountry: merged.defaultCountry }),
+        ...(merged.verification === undefined ? {} : { verification: merged.verification }),
       };
     } catch (error) {
       const mapped = mapCosmosError(error, "organization");
