@@ -34,6 +34,11 @@ export interface Caller {
   readonly kind: "api-key" | "principal";
   readonly role: Role;
   readonly orgs: "*" | readonly string[];
+  /**
+   * The engine's own callers (sweeps, follow-ups, a producer declared in settings): they open
+   * requests as attested by design, whatever `PRIVACY_ATTESTING_ROLES` says of their role.
+   */
+  readonly engine?: true;
 }
 
 const PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {

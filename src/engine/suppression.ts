@@ -11,7 +11,7 @@ import { claimedManifest, completeWith, runSteps, takeRequest } from "./work.js"
 const executor = "suppression-executor";
 
 /** The engine itself, opening a consent withdrawal's erasure: a system caller over every org. */
-const FOLLOW_UP_CALLER: Caller = { id: executor, kind: "principal", role: "privacy-admin", orgs: "*" };
+const FOLLOW_UP_CALLER: Caller = { id: executor, kind: "principal", role: "privacy-admin", orgs: "*", engine: true };
 
 /**
  * Objection (Art. 21) and consent withdrawal (Art. 7(3)): the purposes go into the registry as

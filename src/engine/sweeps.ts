@@ -48,8 +48,8 @@ import { authorize, submitRequest } from "./requests.js";
  */
 
 /** The system callers that open the sweeps' requests (attested by the sweep itself). */
-export const RETENTION_CALLER: Caller = { id: "retention-sweep", kind: "principal", role: "privacy-admin", orgs: "*" };
-export const CHILDREN_CALLER: Caller = { id: "children-sweep", kind: "principal", role: "privacy-admin", orgs: "*" };
+export const RETENTION_CALLER: Caller = { id: "retention-sweep", kind: "principal", role: "privacy-admin", orgs: "*", engine: true };
+export const CHILDREN_CALLER: Caller = { id: "children-sweep", kind: "principal", role: "privacy-admin", orgs: "*", engine: true };
 
 export function defaultPolicy(settings: Settings): RetentionPolicy {
   return {

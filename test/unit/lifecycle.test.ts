@@ -153,6 +153,12 @@ describe("who may attest", () => {
     expect(refusal({ role: "privacy-operator" }, "access", { ...policy, attestingRoles: ["privacy-operator"] })).toBeUndefined();
   });
 
+  it("lets the engine's own callers attest whatever the list says (sweeps, follow-ups, declared producers)", () => {
+    const operatorsOnly = { ...policy, attestingRoles: ["privacy-operator"] as const };
+    expect(refusal({ role: "privacy-admin", engine: true }, "erasure", operatorsOnly)).toBeUndefined();
+    expect(refusal({ role: "privacy-admin" }, "erasure", operatorsOnly)?.reason).toBe("attestation-forbidden");
+  });
+
   it("refuses the types an org wants verified by code as a 409, and only those", () => {
     const strict = { ...policy, requireCodeFor: ["access", "portability"] as const };
     for (const type of ["access", "portability"] as const) {
