@@ -4,9 +4,12 @@ import { dispatchOutbox } from "../src/engine/outbox-dispatch.js";
 import type { ServiceBusQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
 import { contextLogger } from "../src/http/endpoint.js";
 import { runtime } from "../src/runtime.js";
-import { eventsSender } from "../src/stores/service-bus.js";
+import { eventsSender, verificationDeliverySender } from "../src/stores/service-bus.js";
 
-/** Service Bus: the erasure intake queue, and the timer that drains the outbox to the events topic. */
+/**
+ * Service Bus: the erasure intake queue, and the timer that drains the outbox to the events topic
+ * (and verification codes to their own delivery queue).
+ */
 
 /**
  * The body as the use case reads it. The host hands over parsed JSON for a JSON body; a body that
@@ -32,14 +35,21 @@ export async function erasureIntakeHandler(message: unknown, context: Invocation
   await receiveErasureMessage(
     runtime(),
     messageBody(message),
-    { messageId: metadata.messageId, deliveryCount: metadata.deliveryCount },
+    {
+      messageId: metadata.messageId,
+      deliveryCount: metadata.deliveryCount,
+      // The message's application properties, where the producer names itself (`privacyProducer`);
+      // older hosts call the bag `userProperties`.
+      applicationProperties: metadata.applicationProperties ?? metadata.userProperties,
+    },
     contextLogger(context),
   );
 }
 
 export async function outboxDispatchHandler(_timer: Timer, context: InvocationContext): Promise<void> {
   const rt = runtime();
-  await dispatchOutbox(rt, eventsSender(rt.settings), contextLogger(context));
+  const delivery = verificationDeliverySender(rt.settings);
+  await dispatchOutbox(rt, eventsSender(rt.settings), contextLogger(context), delivery === undefined ? {} : { verificationDelivery: delivery });
 }
 
 export const serviceBusFunctions: readonly (ServiceBusQueueFunctionDefinition | TimerFunctionDefinition)[] = [

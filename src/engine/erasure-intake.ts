@@ -6,14 +6,19 @@ import { EngineError } from "../domain/errors.js";
 import type { OutboxEvent } from "../domain/events.js";
 import { OrgId, Subject, SubmitRequestBody } from "../domain/request.js";
 import { sha256Hex } from "../domain/subject-key.js";
+import type { ServiceBusProducer } from "../config/settings.js";
 import type { Runtime } from "../runtime.js";
 import type { Logger } from "./ports.js";
 import { actorOf, submitRequest } from "./requests.js";
 
 /**
- * The erasure intake: other services ask for an erasure through a Service Bus queue. The message
- * id is the idempotency key, so a redelivered or duplicated message opens one request. A message
- * that can never succeed is audited, raises an alert and is completed; a transient failure throws,
+ * The erasure intake: other services ask for an erasure through a Service Bus queue. Each sender
+ * is a producer declared in `PRIVACY_SERVICE_BUS_PRODUCERS` (the orgs and kinds it may use) and
+ * names itself in the message's `privacyProducer` application property; a sender is no
+ * privacy-admin of every org. The message id, scoped to the producer, is the idempotency key, so
+ * a redelivered or duplicated message opens one request and one producer cannot pre-empt
+ * another's ids. A message that can never succeed (an unknown producer, an org or kind it may not
+ * use, an invalid body) is audited, raises an alert and is completed; a transient failure throws,
  * so the broker redelivers it and, after its max delivery count, dead-letters it.
  */
 export const ERASURE_MESSAGE_KINDS = ["erasure", "child-data", "org-offboarding"] as const;
@@ -55,8 +60,27 @@ export type ErasureMessageV1 = z.infer<typeof ErasureMessageV1>;
 /** A Service Bus message id: the broker allows up to 128 characters. */
 export const MessageId = z.string().min(1).max(128);
 
-/** The trusted internal caller behind the queue; the queue's access policy is its authentication. */
-export const SERVICE_BUS_CALLER: Caller = { id: "service-bus", kind: "principal", role: "privacy-admin", orgs: "*" };
+/** The application property a producer names itself in (set by `enqueueErasure`). */
+export const PRODUCER_PROPERTY = "privacyProducer";
+
+/** A producer's name, as `PRIVACY_SERVICE_BUS_PRODUCERS` declares it. */
+export const ProducerName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "must be a producer name declared in PRIVACY_SERVICE_BUS_PRODUCERS (letters, digits, '.', '-', '_')");
+
+/**
+ * The actor of a rejection whose sender is not a declared producer. It may open nothing: no
+ * role's worth of orgs.
+ */
+export const SERVICE_BUS_CALLER: Caller = { id: "service-bus", kind: "principal", role: "privacy-admin", orgs: [] };
+
+/** The caller behind one producer's messages: the orgs its declaration names, nothing more. */
+export function producerCaller(name: string, producer: ServiceBusProducer): Caller {
+  return { id: `service-bus:${name}`, kind: "principal", role: "privacy-admin", orgs: producer.orgs };
+}
+
+/** Ref prefix of a rejection from no declared producer; no producer name can start with `_`. */
+const UNKNOWN_PRODUCER = "_unknown";
 
 const REQUEST_TYPE_OF: Readonly<Record<ErasureMessageKind, "erasure" | "child-data" | "org-offboarding">> = {
   erasure: "erasure",
@@ -68,6 +92,33 @@ const REQUEST_TYPE_OF: Readonly<Record<ErasureMessageKind, "erasure" | "child-da
 export interface ServiceBusDelivery {
   readonly messageId: unknown;
   readonly deliveryCount?: unknown;
+  /** The message's application properties (`triggerMetadata.applicationProperties`). */
+  readonly applicationProperties?: unknown;
+}
+
+/**
+ * The declared producer a delivery names, or undefined. Only an own entry of the settings counts
+ * (`constructor` names nothing), and the sender's value is never copied anywhere.
+ */
+export function producerOf(
+  producers: Readonly<Record<string, ServiceBusProducer>>,
+  applicationProperties: unknown,
+): { readonly name: string; readonly producer: ServiceBusProducer } | undefined {
+  let properties = applicationProperties;
+  if (typeof properties === "string") {
+    // A host that hands the bag over as JSON text.
+    try {
+      properties = JSON.parse(properties) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return undefined;
+  const value: unknown = Object.hasOwn(properties, PRODUCER_PROPERTY) ? (properties as Record<string, unknown>)[PRODUCER_PROPERTY] : undefined;
+  const name = ProducerName.safeParse(value);
+  if (!name.success || !Object.hasOwn(producers, name.data)) return undefined;
+  const producer = producers[name.data];
+  return producer === undefined ? undefined : { name: name.data, producer };
 }
 
 export type IntakeOutcome =
@@ -127,7 +178,10 @@ export function messageRef(messageId: string): string {
 }
 
 interface Rejection {
+  /** The producer's name, or `_unknown`: with the message ref, the rejection's own ids derive from it. */
+  readonly producer: string;
   readonly ref: string;
+  readonly actor: Caller;
   readonly orgId: string;
   readonly kind: ErasureMessageKind | undefined;
   readonly reason: string;
@@ -139,13 +193,13 @@ interface Rejection {
  * event, both with ids derived from the message id, so a second delivery writes nothing new.
  */
 async function reject(rt: Pick<Runtime, "audit" | "outbox" | "now">, rejection: Rejection, log: Logger): Promise<IntakeOutcome> {
-  const requestId = `servicebus:${rejection.ref}`;
+  const requestId = `servicebus:${rejection.producer}:${rejection.ref}`;
   const at = rt.now().toISOString();
   const scope = { requestId, orgId: rejection.orgId, subjectKey: "none" };
   const { entries } = chainEntries(scope, undefined, [
     {
       at,
-      actor: actorOf(SERVICE_BUS_CALLER),
+      actor: actorOf(rejection.actor),
       action: "intake.rejected",
       details: {
         reason: rejection.reason,
@@ -166,6 +220,7 @@ async function reject(rt: Pick<Runtime, "audit" | "outbox" | "now">, rejection: 
   await rt.outbox.write([alert]);
   log.warn("erasure message rejected and completed", {
     messageId: rejection.ref,
+    producer: rejection.producer,
     requestId,
     kind: rejection.kind,
     outcome: "rejected",
@@ -190,39 +245,56 @@ function partialFacts(body: unknown): { orgId: string; kind: ErasureMessageKind 
  */
 export async function receiveErasureMessage(rt: Runtime, body: unknown, delivery: ServiceBusDelivery, log: Logger): Promise<IntakeOutcome> {
   const facts = partialFacts(body);
+  const declared = producerOf(rt.settings.PRIVACY_SERVICE_BUS_PRODUCERS, delivery.applicationProperties);
+  const producerRef = declared === undefined ? UNKNOWN_PRODUCER : declared.name;
+  const actor = declared === undefined ? SERVICE_BUS_CALLER : producerCaller(declared.name, declared.producer);
   const id = MessageId.safeParse(delivery.messageId);
   if (!id.success) {
     // Without an id there is no idempotency key, so nothing may be opened from it.
-    return reject(rt, { ref: `no-message-id:${randomUUID()}`, ...facts, reason: "missing-message-id", issues: ["messageId:invalid_type"] }, log);
+    return reject(rt, { producer: producerRef, ref: `no-message-id:${randomUUID()}`, actor, ...facts, reason: "missing-message-id", issues: ["messageId:invalid_type"] }, log);
   }
   const ref = messageRef(id.data);
+  if (declared === undefined) {
+    // Whatever the body says, a sender that is no declared producer may ask for nothing.
+    return reject(rt, { producer: producerRef, ref, actor, ...facts, reason: "unknown-producer", issues: [`${PRODUCER_PROPERTY}:unknown`] }, log);
+  }
+  const { name, producer } = declared;
 
   const parsed = ErasureMessageV1.safeParse(body);
   if (!parsed.success) {
     const wrongVersion = parsed.error.issues.some((issue) => issue.path[0] === "schemaVersion");
     const reason = wrongVersion ? "unsupported-schema-version" : "invalid-message";
-    return reject(rt, { ref, ...facts, reason, issues: zodIssues(parsed.error) }, log);
+    return reject(rt, { producer: producerRef, ref, actor, ...facts, reason, issues: zodIssues(parsed.error) }, log);
   }
   const message = parsed.data;
+  if (producer.orgs !== "*" && !producer.orgs.includes(message.orgId)) {
+    return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "producer-org-not-allowed", issues: ["orgId:forbidden"] }, log);
+  }
+  // org-offboarding too: only a producer whose declaration lists it may ask for it.
+  if (!producer.kinds.includes(message.kind)) {
+    return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "producer-kind-not-allowed", issues: ["kind:forbidden"] }, log);
+  }
   const request = SubmitRequestBody.safeParse(requestBodyOf(message));
   if (!request.success) {
-    return reject(rt, { ref, orgId: message.orgId, kind: message.kind, reason: "invalid-request", issues: zodIssues(request.error) }, log);
+    return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "invalid-request", issues: zodIssues(request.error) }, log);
   }
 
   try {
-    const outcome = await submitRequest(rt, SERVICE_BUS_CALLER, request.data, id.data, log);
+    // Scoped twice over: the key names the producer, and the request id derives from the caller too.
+    const outcome = await submitRequest(rt, actor, request.data, `${name}:${id.data}`, log);
     const result: IntakeOutcome = { outcome: outcome.created ? "created" : "duplicate", requestId: outcome.request.id, kind: message.kind };
-    log.info("erasure message accepted", { messageId: ref, requestId: result.requestId, kind: message.kind, outcome: result.outcome });
+    log.info("erasure message accepted", { messageId: ref, producer: name, requestId: result.requestId, kind: message.kind, outcome: result.outcome });
     return result;
   } catch (thrown) {
     // The caller's faults (unknown org, a phone that is no phone, an id reused with another body)
     // fail the same way on every delivery: record them and complete the message.
     if (thrown instanceof EngineError && thrown.isCallerFault) {
       const reason = thrown.reason === "idempotency-key-reused" ? "message-id-reused" : safeReason(thrown.reason);
-      return reject(rt, { ref, orgId: message.orgId, kind: message.kind, reason, issues: engineIssues(thrown) }, log);
+      return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason, issues: engineIssues(thrown) }, log);
     }
     log.error("erasure message failed; the broker will redeliver it", {
       messageId: ref,
+      producer: name,
       kind: message.kind,
       outcome: "retry",
       deliveryCount: typeof delivery.deliveryCount === "number" ? delivery.deliveryCount : undefined,

@@ -10,10 +10,17 @@ import type { Logger } from "./ports.js";
  * and restrictions). At least once: an event is marked dispatched only after the batch holding it
  * was accepted, so a failed send leaves it pending for the next run; consumers dedupe on the
  * message id, which is the event id (and the broker's duplicate detection keys on it too).
+ *
+ * Verification codes never go to the events topic, whose subscribers are many: a
+ * `verification.code-issued` event goes to the messaging service alone, on its own queue
+ * (`PRIVACY_VERIFICATION_DELIVERY_QUEUE`, whose Listen right only that service holds). Without
+ * that queue's sender the event is held back, never sent to the topic.
  */
 export type EventsSender = Pick<ServiceBusSender, "sendMessages" | "createMessageBatch">;
 
 export interface DispatchOptions {
+  /** The verification delivery queue's sender; without it, code events stay pending. */
+  readonly verificationDelivery?: EventsSender;
   /** Events read per outbox page. Default 100. */
   readonly pageSize?: number;
   /** Pages per run at most, so one run stays short; the rest waits for the next tick. Default 50. */
@@ -29,7 +36,13 @@ export interface DispatchSummary {
   readonly heldBack: number;
 }
 
-/** The message for one event: the event without its delivery secret and outbox bookkeeping. */
+/** The events only the messaging service may receive: they carry a code. */
+export const VERIFICATION_DELIVERY_TYPES: ReadonlySet<OutboxEvent["type"]> = new Set(["verification.code-issued"]);
+
+/**
+ * The message for one event: the event without its delivery secret and outbox bookkeeping. A code
+ * event's message carries its code, opened here, and is for the delivery queue only.
+ */
 export function eventMessage(event: OutboxEvent, subjectKeySecret: string): ServiceBusMessage {
   const { secret, ttl: _ttl, status: _status, ...rest } = event;
   // The messaging service sends the code to the requester, so it alone travels in clear, on the bus.
@@ -46,11 +59,19 @@ export function eventMessage(event: OutboxEvent, subjectKeySecret: string): Serv
   };
 }
 
-const sendFailed = (cause: unknown) =>
-  new EngineError("unavailable", "The events topic did not accept a batch; its events stay pending for the next run", {
+const sendFailed = (what: string, cause: unknown) =>
+  new EngineError("unavailable", `The ${what} did not accept a batch; its events stay pending for the next run`, {
     reason: "events-send-failed",
     cause,
   });
+
+/** One destination of the drain and the batch being filled for it. */
+interface Lane {
+  readonly what: string;
+  readonly sender: EventsSender;
+  batch: ServiceBusMessageBatch | undefined;
+  events: OutboxEvent[];
+}
 
 export async function dispatchOutbox(
   rt: Pick<Runtime, "outbox" | "settings" | "now">,
@@ -68,34 +89,62 @@ export async function dispatchOutbox(
   let batches = 0;
   let heldBack = 0;
 
-  const newBatch = async (): Promise<ServiceBusMessageBatch> => {
+  const topic: Lane = { what: "events topic", sender, batch: undefined, events: [] };
+  const delivery: Lane | undefined =
+    options.verificationDelivery === undefined ? undefined : { what: "verification delivery queue", sender: options.verificationDelivery, batch: undefined, events: [] };
+
+  const newBatch = async (lane: Lane): Promise<ServiceBusMessageBatch> => {
     try {
-      return await sender.createMessageBatch();
+      return await lane.sender.createMessageBatch();
     } catch (cause) {
-      throw sendFailed(cause);
+      throw sendFailed(lane.what, cause);
     }
   };
-  const flush = async (batch: ServiceBusMessageBatch, events: readonly OutboxEvent[]) => {
+  const flush = async (lane: Lane) => {
+    const { batch, events } = lane;
+    lane.batch = undefined;
+    lane.events = [];
+    if (batch === undefined || events.length === 0) return;
     try {
-      await sender.sendMessages(batch);
+      await lane.sender.sendMessages(batch);
     } catch (cause) {
-      log.warn("events topic refused a batch; its events stay pending", { events: events.length, sentBefore: sent });
-      throw sendFailed(cause);
+      log.warn("a batch was refused; its events stay pending", { destination: lane.what, events: events.length, sentBefore: sent });
+      throw sendFailed(lane.what, cause);
     }
     // Marked only now: a crash before this line sends them again, which consumers absorb.
     await rt.outbox.markDispatched(events, rt.now().toISOString());
     sent += events.length;
     batches += 1;
   };
+  /** Adds to the lane's batch, sending the batch first when it is full; false if the message fits no batch. */
+  const add = async (lane: Lane, event: OutboxEvent, message: ServiceBusMessage): Promise<boolean> => {
+    lane.batch ??= await newBatch(lane);
+    if (lane.batch.tryAddMessage(message)) {
+      lane.events.push(event);
+      return true;
+    }
+    if (lane.events.length === 0) return false;
+    await flush(lane);
+    lane.batch = await newBatch(lane);
+    if (!lane.batch.tryAddMessage(message)) return false;
+    lane.events.push(event);
+    return true;
+  };
 
   let continuationToken: string | undefined;
   let pages = 0;
+  let withoutQueue = 0;
   do {
     const page = await rt.outbox.pending({ limit: pageSize, ...(continuationToken === undefined ? {} : { continuationToken }) });
     pages += 1;
-    let batch: ServiceBusMessageBatch | undefined;
-    let inBatch: OutboxEvent[] = [];
     for (const event of page.items) {
+      const lane = VERIFICATION_DELIVERY_TYPES.has(event.type) ? delivery : topic;
+      if (lane === undefined) {
+        // No delivery queue: the code waits (it expires with its TTL); the topic is never its way.
+        heldBack += 1;
+        withoutQueue += 1;
+        continue;
+      }
       let message: ServiceBusMessage;
       try {
         message = eventMessage(event, rt.settings.PRIVACY_SUBJECT_KEY_SECRET);
@@ -105,27 +154,17 @@ export async function dispatchOutbox(
         log.error("event held back: its sealed code does not open", { eventId: event.id, error: error instanceof EngineError ? error.reason : "unexpected" });
         continue;
       }
-      batch ??= await newBatch();
-      if (batch.tryAddMessage(message)) {
-        inBatch.push(event);
-        continue;
+      if (!(await add(lane, event, message))) {
+        heldBack += 1;
+        log.error("event held back: larger than a batch may be", { eventId: event.id });
       }
-      if (inBatch.length > 0) {
-        await flush(batch, inBatch);
-        batch = await newBatch();
-        inBatch = [];
-        if (batch.tryAddMessage(message)) {
-          inBatch.push(event);
-          continue;
-        }
-      }
-      heldBack += 1;
-      log.error("event held back: larger than a batch may be", { eventId: event.id });
     }
-    if (batch !== undefined && inBatch.length > 0) await flush(batch, inBatch);
+    await flush(topic);
+    if (delivery !== undefined) await flush(delivery);
     continuationToken = page.continuationToken;
   } while (continuationToken !== undefined && pages < maxPages);
 
+  if (withoutQueue > 0) log.error("verification codes held back: no verification delivery queue sender", { heldBack: withoutQueue });
   if (sent > 0 || heldBack > 0) log.info("outbox dispatched", { sent, batches, heldBack, pages });
   return { configured: true, sent, batches, heldBack };
 }

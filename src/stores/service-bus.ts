@@ -3,15 +3,18 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { isServiceBusError, ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import type { Settings } from "../config/settings.js";
 import { EngineError } from "../domain/errors.js";
-import { ErasureMessageV1, MessageId } from "../engine/erasure-intake.js";
+import { ErasureMessageV1, MessageId, PRODUCER_PROPERTY, ProducerName } from "../engine/erasure-intake.js";
 
 /**
- * The Service Bus adapter: the client and the events topic's sender, built from the same app
- * settings the trigger's `connection` reads (`ServiceBusConnection`, or
- * `ServiceBusConnection__fullyQualifiedNamespace` with the app's Entra identity), and the typed
- * producer other services use to ask for an erasure.
+ * The Service Bus adapter: the client, the events topic's sender and the verification delivery
+ * queue's sender, built from the same app settings the trigger's `connection` reads
+ * (`ServiceBusConnection`, or `ServiceBusConnection__fullyQualifiedNamespace` with the app's Entra
+ * identity), and the typed producer other services use to ask for an erasure.
  */
-export type ServiceBusSettings = Pick<Settings, "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "PRIVACY_EVENTS_TOPIC">;
+export type ServiceBusSettings = Pick<
+  Settings,
+  "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "PRIVACY_EVENTS_TOPIC" | "PRIVACY_VERIFICATION_DELIVERY_QUEUE"
+>;
 
 /** Whether any Service Bus is configured; without one, events stay in the outbox. */
 export function serviceBusConfigured(settings: ServiceBusSettings): boolean {
@@ -26,23 +29,43 @@ export function createServiceBusClient(settings: ServiceBusSettings): ServiceBus
   return undefined;
 }
 
-let cached: { readonly key: string; readonly client: ServiceBusClient; readonly sender: ServiceBusSender } | undefined;
+let cached: { readonly key: string; readonly client: ServiceBusClient; readonly senders: Map<string, ServiceBusSender> } | undefined;
 
 /**
- * The events topic's sender, created on first use and kept for the process (the SDK connects
- * lazily and reconnects by itself). Undefined when no Service Bus is configured.
+ * A sender for one entity, created on first use and kept for the process (the SDK connects lazily
+ * and reconnects by itself); one client serves every entity. Undefined when no Service Bus is
+ * configured.
  */
+function senderFor(settings: ServiceBusSettings, entity: string): ServiceBusSender | undefined {
+  const key = JSON.stringify([settings.ServiceBusConnection, settings.ServiceBusConnection__fullyQualifiedNamespace]);
+  if (cached?.key !== key) {
+    const previous = cached;
+    cached = undefined;
+    // Settings changed (tests): the old client is let go in the background.
+    if (previous !== undefined) void previous.client.close().catch(() => undefined);
+    const client = createServiceBusClient(settings);
+    if (client === undefined) return undefined;
+    cached = { key, client, senders: new Map() };
+  }
+  let sender = cached.senders.get(entity);
+  if (sender === undefined) {
+    sender = cached.client.createSender(entity);
+    cached.senders.set(entity, sender);
+  }
+  return sender;
+}
+
+/** The events topic's sender (`PRIVACY_EVENTS_TOPIC`): every event but a verification code. */
 export function eventsSender(settings: ServiceBusSettings): ServiceBusSender | undefined {
-  const key = JSON.stringify([settings.ServiceBusConnection, settings.ServiceBusConnection__fullyQualifiedNamespace, settings.PRIVACY_EVENTS_TOPIC]);
-  if (cached?.key === key) return cached.sender;
-  const previous = cached;
-  cached = undefined;
-  // Settings changed (tests): the old client is let go in the background.
-  if (previous !== undefined) void previous.client.close().catch(() => undefined);
-  const client = createServiceBusClient(settings);
-  if (client === undefined) return undefined;
-  cached = { key, client, sender: client.createSender(settings.PRIVACY_EVENTS_TOPIC) };
-  return cached.sender;
+  return senderFor(settings, settings.PRIVACY_EVENTS_TOPIC);
+}
+
+/**
+ * The verification delivery queue's sender (`PRIVACY_VERIFICATION_DELIVERY_QUEUE`): codes for the
+ * messaging service alone, never the events topic.
+ */
+export function verificationDeliverySender(settings: ServiceBusSettings): ServiceBusSender | undefined {
+  return senderFor(settings, settings.PRIVACY_VERIFICATION_DELIVERY_QUEUE);
 }
 
 /** Closes the cached client (shutdown, tests). */
@@ -52,17 +75,32 @@ export async function closeServiceBus(): Promise<void> {
   await current?.client.close();
 }
 
+export interface EnqueueErasureOptions {
+  /** The sending service's name as `PRIVACY_SERVICE_BUS_PRODUCERS` declares it; sent as the `privacyProducer` property. */
+  readonly producer: string;
+  /** The idempotency key (scoped to the producer); default a fresh UUID. */
+  readonly messageId?: string;
+}
+
 /**
  * Sends one erasure request to the intake queue (a sender for `erasure-requests`). Validates the
  * message first: an invalid one throws a validation EngineError naming the fields and nothing is
- * sent. The message id (given, or a fresh UUID) is the idempotency key: sending again with the
- * same id never opens a second request. Returns the message id.
+ * sent. The producer names itself in the `privacyProducer` application property; the engine
+ * accepts only the orgs and kinds its declaration allows. The message id (given, or a fresh UUID)
+ * is the idempotency key within that producer: sending again with the same id never opens a
+ * second request. Returns the message id.
  */
 export async function enqueueErasure(
   sender: Pick<ServiceBusSender, "sendMessages">,
   message: ErasureMessageV1,
-  options: { messageId?: string } = {},
+  options: EnqueueErasureOptions,
 ): Promise<string> {
+  if (!ProducerName.safeParse(options.producer).success) {
+    throw new EngineError("validation", "The producer must be a name declared in PRIVACY_SERVICE_BUS_PRODUCERS", {
+      reason: "invalid-producer",
+      fields: [{ path: "producer", message: "must be a producer name (letters, digits, '.', '-', '_')" }],
+    });
+  }
   const parsed = ErasureMessageV1.safeParse(message);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => ({ path: issue.path.length === 0 ? "body" : issue.path.map(String).join("."), message: issue.message }));
@@ -79,7 +117,13 @@ export async function enqueueErasure(
     });
   }
   try {
-    await sender.sendMessages({ body: parsed.data, messageId, contentType: "application/json", subject: parsed.data.kind });
+    await sender.sendMessages({
+      body: parsed.data,
+      messageId,
+      contentType: "application/json",
+      subject: parsed.data.kind,
+      applicationProperties: { [PRODUCER_PROPERTY]: options.producer },
+    });
   } catch (error) {
     throw mapServiceBusError(error, "erasure queue");
   }

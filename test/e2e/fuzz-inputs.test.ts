@@ -30,7 +30,8 @@ const VALID_CODE = "123456";
 const tried = new Map<string, number>();
 
 beforeAll(async () => {
-  rt = await setupEngine();
+  // One declared Service Bus producer, so malformed bodies get past the producer check and are parsed.
+  rt = await setupEngine({ PRIVACY_SERVICE_BUS_PRODUCERS: JSON.stringify({ crm: { orgs: "*", kinds: ["erasure", "child-data", "org-offboarding"] } }) });
   const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "restriction", orgId: ORG_A, subject: { contactId: "c-fuzz" }, ground: "accuracy-contested" } });
   existingId = (opened.body as { id: string }).id;
 });
@@ -296,11 +297,20 @@ describe("fuzzing the Service Bus erasure message", () => {
 
   it("completes every malformed message without opening a request, and records no value of it", async () => {
     let delivered = 0;
+    // Mostly the declared producer (so the body is parsed), else odd application properties.
+    const applicationProperties = fc.oneof(
+      { weight: 4, arbitrary: fc.constant({ privacyProducer: "crm" }) },
+      anyJson,
+      fc.record({ privacyProducer: fc.oneof(oddString, anyJson) }),
+    );
     await fc.assert(
-      fc.asyncProperty(message, fc.option(oddString.filter((s) => s.length < 300), { nil: undefined }), async (body, messageId) => {
+      fc.asyncProperty(message, fc.option(oddString.filter((s) => s.length < 300), { nil: undefined }), applicationProperties, async (body, messageId, properties) => {
         const before = await countRequests(rt);
         try {
-          await erasureIntakeHandler(body, invocationContext("erasure-intake", { ...(messageId === undefined ? {} : { messageId }), deliveryCount: 1 }));
+          await erasureIntakeHandler(
+            body,
+            invocationContext("erasure-intake", { ...(messageId === undefined ? {} : { messageId }), deliveryCount: 1, applicationProperties: properties }),
+          );
         } catch (thrown) {
           // Throwing means "redeliver": only a store failure may do that, never bad content.
           throw new Error("the intake threw for a malformed message", { cause: thrown });

@@ -7,13 +7,13 @@ import { dispatchOutbox, type EventsSender } from "../../src/engine/outbox-dispa
 import type { Logger } from "../../src/engine/ports.js";
 import { issueVerificationCode, submitRequest } from "../../src/engine/requests.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { closeServiceBus, eventsSender, serviceBusConfigured } from "../../src/stores/service-bus.js";
+import { closeServiceBus, eventsSender, serviceBusConfigured, verificationDeliverySender } from "../../src/stores/service-bus.js";
 import { capturedLines } from "../support/log-capture.js";
 import { invocationContext, issuedCode, ORG_A, ORG_B, setupEngine, TEST_TIMER } from "../support/engine.js";
 
 /**
  * The outbox drain on the real Cosmos emulator. There is no Service Bus emulator (no Docker
- * here): the topic is an in-memory object implementing the SDK sender's `createMessageBatch`
+ * here): the events topic and the verification delivery queue are in-memory objects implementing the SDK sender's `createMessageBatch`
  * (batches with `tryAddMessage`, refusing what exceeds their size or count) and `sendMessages`,
  * which can be told to fail as a broker outage would.
  */
@@ -138,15 +138,17 @@ describe("the outbox dispatch", () => {
     // The codes as they were sealed, opened before the dispatch drops the secrets.
     const codes = await Promise.all(codeRequests.map((requestId) => issuedCode(rt, requestId)));
     const topic = new MemoryTopic(4);
+    const delivery = new MemoryTopic(4);
 
     // Small pages, so paging while marking is exercised too.
-    const summary = await dispatchOutbox(rt, topic, log, { pageSize: 5 });
+    const summary = await dispatchOutbox(rt, topic, log, { pageSize: 5, verificationDelivery: delivery });
     expect(summary).toMatchObject({ configured: true, sent: pending.length, heldBack: 0 });
     expect(topic.batchSizes.every((n) => n <= 4)).toBe(true);
     expect(topic.batchSizes.length).toBeGreaterThan(1);
-    expect(topic.received.map((m) => m.messageId).sort()).toEqual(pending.map((e) => e.id).sort());
+    const received = [...topic.received, ...delivery.received];
+    expect(received.map((m) => m.messageId).sort()).toEqual(pending.map((e) => e.id).sort());
 
-    for (const message of topic.received) {
+    for (const message of received) {
       const event = pending.find((e) => e.id === message.messageId);
       if (event === undefined) throw new Error("sent an event that was not pending");
       expect(message).toMatchObject({ contentType: "application/json", subject: event.type, applicationProperties: { orgId: event.orgId, type: event.type } });
@@ -156,10 +158,12 @@ describe("the outbox dispatch", () => {
       expect(body).toMatchObject({ id: event.id, type: event.type, orgId: event.orgId, requestId: event.requestId, subjectKey: event.subjectKey, data: event.data });
       if (event.type !== "verification.code-issued") expect(body).not.toHaveProperty("code");
     }
-    // The messaging service gets the code in clear, for code events only.
+    // The messaging service gets the code, on its own queue, for code events only.
     expect(codes.length).toBeGreaterThan(0);
+    expect(delivery.received.map((m) => m.messageId).sort()).toEqual(pending.filter((e) => e.type === "verification.code-issued").map((e) => e.id).sort());
+    expect(topic.received.map((m) => m.subject)).not.toContain("verification.code-issued");
     for (const { code, event } of codes) {
-      const message = topic.received.find((m) => m.messageId === event.id);
+      const message = delivery.received.find((m) => m.messageId === event.id);
       expect((message?.body as { code?: string }).code).toBe(code);
     }
 
@@ -173,8 +177,54 @@ describe("the outbox dispatch", () => {
 
     // A second run finds nothing to send.
     const again = new MemoryTopic(4);
-    expect(await dispatchOutbox(rt, again, log)).toMatchObject({ sent: 0 });
+    expect(await dispatchOutbox(rt, again, log, { verificationDelivery: new MemoryTopic(4) })).toMatchObject({ sent: 0 });
     expect(again.received).toEqual([]);
+  });
+
+  it("never lets a verification code reach the events topic, in clear or sealed", async () => {
+    const { codeRequests } = await makeEvents(6);
+    const pending = await stored().then((events) => events.filter((e) => e.status === "pending"));
+    const sealed = pending.flatMap((e) => (e.secret === undefined ? [] : [e.secret.sealedVerificationCode]));
+    const codes = await Promise.all(codeRequests.map((requestId) => issuedCode(rt, requestId)));
+    expect(sealed.length).toBe(codes.length);
+    expect(codes.length).toBeGreaterThan(1);
+    const topic = new MemoryTopic(10);
+    const delivery = new MemoryTopic(10);
+
+    await dispatchOutbox(rt, topic, log, { verificationDelivery: delivery });
+
+    // The topic's subscribers see every other event, and nothing of a code.
+    expect(topic.received.length).toBeGreaterThan(0);
+    const onTopic = JSON.stringify(topic.received);
+    for (const { code } of codes) expect(onTopic).not.toContain(code);
+    for (const value of sealed) expect(onTopic).not.toContain(value);
+    for (const message of topic.received) {
+      expect(message.subject).not.toBe("verification.code-issued");
+      expect(message.body).not.toHaveProperty("code");
+      expect(message.body).not.toHaveProperty("secret");
+    }
+    // The code events went to the delivery queue, with their codes, and are marked dispatched.
+    expect(delivery.received.map((m) => m.subject)).toEqual(codes.map(() => "verification.code-issued"));
+    expect(delivery.received.map((m) => (m.body as { code?: string }).code).sort()).toEqual(codes.map(({ code }) => code).sort());
+    expect(await pendingIds()).toEqual([]);
+  });
+
+  it("without the delivery queue, holds code events back rather than send them to the topic", async () => {
+    const { codeRequests } = await makeEvents(3);
+    const codes = await Promise.all(codeRequests.map((requestId) => issuedCode(rt, requestId)));
+    const topic = new MemoryTopic(10);
+    const summary = await dispatchOutbox(rt, topic, log);
+    expect(summary.heldBack).toBe(codes.length);
+    expect(topic.received.length).toBeGreaterThan(0);
+    expect(topic.received.map((m) => m.subject)).not.toContain("verification.code-issued");
+    const onTopic = JSON.stringify(topic.received);
+    for (const { code } of codes) expect(onTopic).not.toContain(code);
+    // Still pending, so the next run with the queue configured delivers them.
+    expect(await pendingIds()).toEqual(codes.map(({ event }) => event.id).sort());
+    const delivery = new MemoryTopic(10);
+    await dispatchOutbox(rt, new MemoryTopic(10), log, { verificationDelivery: delivery });
+    expect(delivery.received.map((m) => m.messageId).sort()).toEqual(codes.map(({ event }) => event.id).sort());
+    expect(await pendingIds()).toEqual([]);
   });
 
   it("leaves the events of a failed send pending, and the next run sends them: none is lost", async () => {
@@ -182,15 +232,17 @@ describe("the outbox dispatch", () => {
     const pending = await pendingIds();
     const outage = new MemoryTopic(3);
     outage.failing.add(2);
-    await expect(dispatchOutbox(rt, outage, log)).rejects.toMatchObject({ code: "unavailable", reason: "events-send-failed" });
-    const delivered = outage.received.map((m) => String(m.messageId));
-    expect(delivered).toHaveLength(3);
-    // Only the batch the topic accepted is marked.
+    const outageDelivery = new MemoryTopic(3);
+    await expect(dispatchOutbox(rt, outage, log, { verificationDelivery: outageDelivery })).rejects.toMatchObject({ code: "unavailable", reason: "events-send-failed" });
+    const delivered = [...outage.received, ...outageDelivery.received].map((m) => String(m.messageId));
+    expect(outage.received).toHaveLength(3);
+    // Only the batches the broker accepted are marked.
     expect(await pendingIds()).toEqual(pending.filter((id) => !delivered.includes(id)));
 
     const recovered = new MemoryTopic(3);
-    await dispatchOutbox(rt, recovered, log);
-    expect([...delivered, ...recovered.received.map((m) => String(m.messageId))].sort()).toEqual(pending);
+    const recoveredDelivery = new MemoryTopic(3);
+    await dispatchOutbox(rt, recovered, log, { verificationDelivery: recoveredDelivery });
+    expect([...delivered, ...[...recovered.received, ...recoveredDelivery.received].map((m) => String(m.messageId))].sort()).toEqual(pending);
     expect(await pendingIds()).toEqual([]);
   });
 
@@ -210,22 +262,28 @@ describe("the outbox dispatch", () => {
     };
     await rt.outbox.write([broken]);
     const topic = new MemoryTopic(10);
-    expect(await dispatchOutbox(rt, topic, log)).toMatchObject({ heldBack: 1 });
+    expect(await dispatchOutbox(rt, topic, log, { verificationDelivery: new MemoryTopic(10) })).toMatchObject({ heldBack: 1 });
     expect(topic.received.length).toBeGreaterThan(0);
     expect(topic.received.map((m) => m.messageId)).not.toContain(broken.id);
     expect(await pendingIds()).toEqual([broken.id]);
   });
 
-  it("creates the topic's sender once, from the connection string, and none without settings", () => {
+  it("creates the topic's and the delivery queue's senders once, from the connection string, and none without settings", () => {
     const settings = {
       ServiceBusConnection: "Endpoint=sb://privacy.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=bm90LWEta2V5",
       ServiceBusConnection__fullyQualifiedNamespace: undefined,
       PRIVACY_EVENTS_TOPIC: "privacy-events",
+      PRIVACY_VERIFICATION_DELIVERY_QUEUE: "privacy-verification-delivery",
     };
     expect(serviceBusConfigured(settings)).toBe(true);
     const sender = eventsSender(settings);
     expect(sender?.entityPath).toBe("privacy-events");
     expect(eventsSender(settings)).toBe(sender);
+    const delivery = verificationDeliverySender(settings);
+    expect(delivery?.entityPath).toBe("privacy-verification-delivery");
+    expect(verificationDeliverySender(settings)).toBe(delivery);
+    expect(eventsSender(settings)).toBe(sender);
     expect(eventsSender({ ...settings, ServiceBusConnection: undefined })).toBeUndefined();
+    expect(verificationDeliverySender({ ...settings, ServiceBusConnection: undefined })).toBeUndefined();
   });
 });

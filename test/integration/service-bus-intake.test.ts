@@ -23,8 +23,20 @@ import { findLeaks, personalNeedles } from "../support/pii.js";
  */
 let rt: Runtime;
 
+/** The producers this file declares: one trusted for everything, one scoped to an org, one without offboarding. */
+const CRM = "crm-service";
+const BILLING = "billing";
+const SHOP = "shop";
+const BILLING_ORG = "org-sb-billing";
+const PRODUCERS = {
+  [CRM]: { orgs: "*", kinds: ["erasure", "child-data", "org-offboarding"] },
+  [BILLING]: { orgs: [BILLING_ORG], kinds: ["erasure"] },
+  [SHOP]: { orgs: "*", kinds: ["erasure", "child-data"] },
+};
+
 beforeAll(async () => {
-  rt = await setupEngine();
+  rt = await setupEngine({ PRIVACY_SERVICE_BUS_PRODUCERS: JSON.stringify(PRODUCERS) });
+  await newOrg(BILLING_ORG);
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -40,8 +52,7 @@ const NAME = "Maria Schneider";
 const needles = personalNeedles(["+4915198765432", PHONE, EMAIL, NAME, "Schneider"]);
 
 /** An org of its own per test, so request counts are the test's alone. */
-async function newOrg(): Promise<string> {
-  const orgId = `org-sb-${randomBytes(4).toString("hex")}`;
+async function newOrg(orgId = `org-sb-${randomBytes(4).toString("hex")}`): Promise<string> {
   await rt.clients.cosmos
     .database(rt.settings.PLATFORM_DATABASE)
     .container("organizations")
@@ -62,8 +73,15 @@ function erasureMessage(orgId: string, overrides: Partial<ErasureMessageV1> = {}
   };
 }
 
-/** One delivery as the Functions host makes it: the parsed body, and the broker's metadata. */
-function deliver(body: unknown, messageId: string | undefined, deliveryCount = 1): Promise<void> {
+/** A delivery whose metadata has no `applicationProperties` at all. */
+const NO_PROPERTIES = Symbol("no application properties");
+
+/**
+ * One delivery as the Functions host makes it: the parsed body, and the broker's metadata, with the
+ * message's application properties (the producer's name) in `applicationProperties`.
+ */
+function deliver(body: unknown, messageId: string | undefined, deliveryCount = 1, applicationProperties: unknown = { privacyProducer: CRM }): Promise<void> {
+  const properties = applicationProperties === NO_PROPERTIES ? {} : { applicationProperties };
   return erasureIntakeHandler(
     body,
     invocationContext("erasure-intake", {
@@ -72,10 +90,14 @@ function deliver(body: unknown, messageId: string | undefined, deliveryCount = 1
       enqueuedTimeUtc: "2026-01-10T08:00:01Z",
       sequenceNumber: 17,
       contentType: "application/json",
-      applicationProperties: {},
+      ...properties,
     }),
   );
 }
+
+/** Where a rejection of a message from this producer is recorded. */
+const auditIdOf = (messageId: string, producer = CRM) => `servicebus:${producer}:${messageId}`;
+const fromCrm = { privacyProducer: CRM };
 
 async function requestsOf(orgId: string) {
   return (await rt.requests.list({ orgIds: "*", orgId }, { limit: 100 })).items;
@@ -108,7 +130,7 @@ describe("the erasure intake", () => {
       receivedAt: "2026-01-10T08:00:00.000Z",
       verification: { state: "verified", method: "attested", by: "crm-service" },
       subject: { phone: "+4915198765432", email: EMAIL },
-      createdBy: { kind: "principal", id: "service-bus", role: "privacy-admin" },
+      createdBy: { kind: "principal", id: `service-bus:${CRM}`, role: "privacy-admin" },
     });
 
     // Redelivered (the lock expired before the completion reached the broker) ...
@@ -220,7 +242,7 @@ describe("the erasure intake", () => {
       await expect(deliver(body(), messageId, 2)).resolves.toBeUndefined();
       expect(await countRequests(rt)).toBe(before);
 
-      const auditRequestId = `servicebus:${messageId}`;
+      const auditRequestId = auditIdOf(messageId);
       const entries: AuditEntry[] = await rt.audit.listForRequest(auditRequestId);
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ action: "intake.rejected", orgId: org, subjectKey: "none", seq: 0, details: { reason } });
@@ -245,15 +267,15 @@ describe("the erasure intake", () => {
       const linesBefore = capturedLines.length;
       await deliver(erasureMessage(known, { subject: { phone: `${NAME} 0151` } }), messageId);
       expect(await requestsOf(known)).toHaveLength(0);
-      const entries = await rt.audit.listForRequest(`servicebus:${messageId}`);
+      const entries = await rt.audit.listForRequest(auditIdOf(messageId));
       expect(entries[0]?.details).toMatchObject({ reason: "invalid-identifier", issues: ["subject.phone:validation"], kind: "erasure" });
-      const written = [JSON.stringify(entries), JSON.stringify(await alertOf(`servicebus:${messageId}`)), ...capturedLines.slice(linesBefore)];
+      const written = [JSON.stringify(entries), JSON.stringify(await alertOf(auditIdOf(messageId))), ...capturedLines.slice(linesBefore)];
       expect(findLeaks([{ file: "intake", text: written.join("\n") }], needles)).toEqual([]);
     });
 
     it("rejects a message without a message id: there is no key to make it idempotent", async () => {
       const orgId = await newOrg();
-      const outcome = await receiveErasureMessage(rt, erasureMessage(orgId), { messageId: undefined, deliveryCount: 1 }, silent);
+      const outcome = await receiveErasureMessage(rt, erasureMessage(orgId), { messageId: undefined, deliveryCount: 1, applicationProperties: fromCrm }, silent);
       expect(outcome).toMatchObject({ outcome: "rejected", reason: "missing-message-id" });
       expect(await requestsOf(orgId)).toHaveLength(0);
       if (outcome.outcome !== "rejected") throw new Error("expected a rejection");
@@ -268,14 +290,117 @@ describe("the erasure intake", () => {
       await deliver(erasureMessage(orgId), messageId);
       await deliver(erasureMessage(orgId, { reason: "another-reason" }), messageId);
       expect(await requestsOf(orgId)).toHaveLength(1);
-      expect((await rt.audit.listForRequest(`servicebus:${messageId}`))[0]?.details).toMatchObject({ reason: "message-id-reused" });
+      expect((await rt.audit.listForRequest(auditIdOf(messageId)))[0]?.details).toMatchObject({ reason: "message-id-reused" });
     });
 
     it("hashes a message id that cannot be part of a document id", async () => {
-      const outcome = await receiveErasureMessage(rt, { schemaVersion: 1 }, { messageId: `${PHONE}/#?` }, silent);
+      const outcome = await receiveErasureMessage(rt, { schemaVersion: 1 }, { messageId: `${PHONE}/#?`, applicationProperties: fromCrm }, silent);
       if (outcome.outcome !== "rejected") throw new Error("expected a rejection");
-      expect(outcome.auditRequestId).toMatch(/^servicebus:h-[0-9a-f]{40}$/);
+      expect(outcome.auditRequestId).toMatch(/^servicebus:crm-service:h-[0-9a-f]{40}$/);
       expect(await rt.audit.listForRequest(outcome.auditRequestId)).toHaveLength(1);
+    });
+  });
+
+  describe("a producer that may not send it", () => {
+    /** Delivers, expects a completed rejection with this reason and nothing opened; returns what was written. */
+    async function expectRejected(body: unknown, applicationProperties: unknown, reason: string, auditRequestId: (messageId: string) => string) {
+      const messageId = randomUUID();
+      const before = await countRequests(rt);
+      const linesBefore = capturedLines.length;
+      await expect(deliver(body, messageId, 1, applicationProperties)).resolves.toBeUndefined();
+      await expect(deliver(body, messageId, 2, applicationProperties)).resolves.toBeUndefined();
+      expect(await countRequests(rt)).toBe(before);
+      const entries = await rt.audit.listForRequest(auditRequestId(messageId));
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ action: "intake.rejected", subjectKey: "none", details: { reason } });
+      const alerts = await alertOf(auditRequestId(messageId));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ type: "alert", status: "pending", data: { kind: "intake-rejected", reason } });
+      const lines = capturedLines.slice(linesBefore);
+      expect(lines.join("\n")).toContain("outcome=rejected");
+      return { entries, alerts, lines };
+    }
+
+    it.each([
+      { name: "no application properties", properties: NO_PROPERTIES },
+      { name: "no producer property", properties: {} },
+      { name: "a producer that is not declared", properties: { privacyProducer: "erp" } },
+      { name: "a producer property that is not a string", properties: { privacyProducer: ["crm-service"] } },
+      { name: "an inherited key as producer", properties: { privacyProducer: "constructor" } },
+      { name: "a producer property in the wrong case", properties: { PrivacyProducer: CRM } },
+    ])("is completed, audited as unknown-producer and alerted, and opens nothing: $name", async ({ properties }) => {
+      const orgId = await newOrg();
+      const { entries } = await expectRejected(erasureMessage(orgId), properties, "unknown-producer", (id) => `servicebus:_unknown:${id}`);
+      expect(entries[0]).toMatchObject({ orgId, actor: { id: "service-bus" } });
+      expect(await requestsOf(orgId)).toHaveLength(0);
+    });
+
+    it("never records the value a sender put in the producer property", async () => {
+      const orgId = await newOrg();
+      const { entries, alerts, lines } = await expectRejected(erasureMessage(orgId), { privacyProducer: `${NAME} ${EMAIL}` }, "unknown-producer", (id) => `servicebus:_unknown:${id}`);
+      const written = [JSON.stringify(entries), JSON.stringify(alerts), ...lines];
+      expect(findLeaks([{ file: "intake", text: written.join("\n") }], needles)).toEqual([]);
+    });
+
+    it("refuses an org the producer is not declared for, and accepts its own", async () => {
+      const other = await newOrg();
+      const { entries } = await expectRejected(erasureMessage(other), { privacyProducer: BILLING }, "producer-org-not-allowed", (id) => auditIdOf(id, BILLING));
+      expect(entries[0]).toMatchObject({ orgId: other, actor: { id: `service-bus:${BILLING}` }, details: { kind: "erasure" } });
+      expect(await requestsOf(other)).toHaveLength(0);
+
+      const before = (await requestsOf(BILLING_ORG)).length;
+      await deliver(erasureMessage(BILLING_ORG), randomUUID(), 1, { privacyProducer: BILLING });
+      const after = await requestsOf(BILLING_ORG);
+      expect(after).toHaveLength(before + 1);
+      expect(after.some((r) => r.createdBy.id === `service-bus:${BILLING}`)).toBe(true);
+    });
+
+    it("refuses a kind the producer is not declared for", async () => {
+      const { entries } = await expectRejected(
+        erasureMessage(BILLING_ORG, { kind: "child-data", subject: { userId: "u-child-9" } }),
+        { privacyProducer: BILLING },
+        "producer-kind-not-allowed",
+        (id) => auditIdOf(id, BILLING),
+      );
+      expect(entries[0]?.details).toMatchObject({ kind: "child-data" });
+    });
+
+    it("refuses org-offboarding from a producer allowed every org but not offboarding", async () => {
+      const orgId = await newOrg();
+      await expectRejected(
+        erasureMessage(orgId, { kind: "org-offboarding", subject: undefined, reason: "contract-ended" }),
+        { privacyProducer: SHOP },
+        "producer-kind-not-allowed",
+        (id) => auditIdOf(id, SHOP),
+      );
+      expect(await requestsOf(orgId)).toHaveLength(0);
+      // The same producer's erasures are fine.
+      await deliver(erasureMessage(orgId), randomUUID(), 1, { privacyProducer: SHOP });
+      expect(await requestsOf(orgId)).toHaveLength(1);
+    });
+
+    it("scopes the message id per producer: one producer cannot pre-empt another's", async () => {
+      const orgId = await newOrg();
+      const messageId = randomUUID();
+      const body = erasureMessage(orgId);
+      // The shop sends first, with the id the CRM is about to use (and a body of its own).
+      await deliver(erasureMessage(orgId, { reason: "pre-empted" }), messageId, 1, { privacyProducer: SHOP });
+      await deliver(body, messageId, 1, { privacyProducer: CRM });
+      await deliver(body, messageId, 2, { privacyProducer: CRM });
+      await deliver(erasureMessage(orgId, { reason: "pre-empted" }), messageId, 2, { privacyProducer: SHOP });
+      const requests = await requestsOf(orgId);
+      expect(requests).toHaveLength(2);
+      expect(requests.map((r) => r.createdBy.id).sort()).toEqual([`service-bus:${CRM}`, `service-bus:${SHOP}`]);
+      expect(requests.find((r) => r.createdBy.id === `service-bus:${CRM}`)?.reason).toBe("account-closed");
+      expect(await rt.audit.listForRequest(auditIdOf(messageId))).toHaveLength(0);
+    });
+
+    it("accepts nothing when no producer is declared (the default)", async () => {
+      const orgId = await newOrg();
+      const bare: Runtime = { ...rt, settings: { ...rt.settings, PRIVACY_SERVICE_BUS_PRODUCERS: {} } };
+      const outcome = await receiveErasureMessage(bare, erasureMessage(orgId), { messageId: randomUUID(), applicationProperties: fromCrm }, silent);
+      expect(outcome).toMatchObject({ outcome: "rejected", reason: "unknown-producer" });
+      expect(await requestsOf(orgId)).toHaveLength(0);
     });
   });
 
@@ -286,13 +411,13 @@ describe("the erasure intake", () => {
         create: () => Promise.reject(new EngineError("unavailable", "requests: the database is not answering")),
       });
       const messageId = randomUUID();
-      await expect(receiveErasureMessage({ ...rt, requests: failing }, erasureMessage(orgId), { messageId, deliveryCount: 1 }, silent)).rejects.toMatchObject({
+      await expect(receiveErasureMessage({ ...rt, requests: failing }, erasureMessage(orgId), { messageId, deliveryCount: 1, applicationProperties: fromCrm }, silent)).rejects.toMatchObject({
         code: "unavailable",
       });
       expect(await requestsOf(orgId)).toHaveLength(0);
-      expect(await rt.audit.listForRequest(`servicebus:${messageId}`)).toHaveLength(0);
+      expect(await rt.audit.listForRequest(auditIdOf(messageId))).toHaveLength(0);
 
-      const redelivered = await receiveErasureMessage(rt, erasureMessage(orgId), { messageId, deliveryCount: 2 }, silent);
+      const redelivered = await receiveErasureMessage(rt, erasureMessage(orgId), { messageId, deliveryCount: 2, applicationProperties: fromCrm }, silent);
       expect(redelivered).toMatchObject({ outcome: "created", kind: "erasure" });
       expect(await requestsOf(orgId)).toHaveLength(1);
     });
@@ -332,56 +457,64 @@ describe("enqueueErasure, the producer other services use", () => {
   it("sends the message with a fresh id, JSON content type and the kind as subject", async () => {
     const { sent, sender } = memorySender();
     const message = erasureMessage("org-alpha");
-    const messageId = await enqueueErasure(sender, message);
+    const messageId = await enqueueErasure(sender, message, { producer: CRM });
     expect(messageId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sent).toEqual([{ body: message, messageId, contentType: "application/json", subject: "erasure" }]);
-    expect(await enqueueErasure(sender, message, { messageId: "crm-42" })).toBe("crm-42");
+    expect(sent).toEqual([{ body: message, messageId, contentType: "application/json", subject: "erasure", applicationProperties: { privacyProducer: CRM } }]);
+    expect(await enqueueErasure(sender, message, { producer: CRM, messageId: "crm-42" })).toBe("crm-42");
     expect(sent).toHaveLength(2);
   });
 
   it("validates before sending: nothing goes out and the error names the field", async () => {
     const { sent, sender } = memorySender();
     const bad = { ...erasureMessage("org-alpha"), subject: undefined };
-    await expect(enqueueErasure(sender, bad)).rejects.toMatchObject({ code: "validation", fields: [{ path: "subject" }] });
-    await expect(enqueueErasure(sender, { ...erasureMessage("org-alpha"), reason: NAME })).rejects.toMatchObject({
+    await expect(enqueueErasure(sender, bad, { producer: CRM })).rejects.toMatchObject({ code: "validation", fields: [{ path: "subject" }] });
+    await expect(enqueueErasure(sender, { ...erasureMessage("org-alpha"), reason: NAME }, { producer: CRM })).rejects.toMatchObject({
       code: "validation",
       fields: [{ path: "reason" }],
     });
-    await expect(enqueueErasure(sender, erasureMessage("org-alpha"), { messageId: "" })).rejects.toMatchObject({ code: "validation" });
+    await expect(enqueueErasure(sender, erasureMessage("org-alpha"), { producer: CRM, messageId: "" })).rejects.toMatchObject({ code: "validation" });
+    await expect(enqueueErasure(sender, erasureMessage("org-alpha"), { producer: EMAIL })).rejects.toMatchObject({
+      code: "validation",
+      fields: [{ path: "producer" }],
+    });
     expect(sent).toEqual([]);
   });
 
   it("produces what the intake accepts: one request per message id", async () => {
     const { sent, sender } = memorySender();
     const orgId = await newOrg();
-    const messageId = await enqueueErasure(sender, erasureMessage(orgId, { kind: "child-data" }));
-    const [message] = sent as { body: unknown; messageId: string }[];
-    // The host hands the handler the parsed body; a JSON round trip is what the wire does to it.
+    const messageId = await enqueueErasure(sender, erasureMessage(orgId, { kind: "child-data" }), { producer: SHOP });
+    const [message] = sent as { body: unknown; messageId: string; applicationProperties: unknown }[];
+    // The host hands the handler the parsed body and the application properties; a JSON round trip is what the wire does to them.
     const body = JSON.parse(JSON.stringify(message?.body)) as unknown;
-    await deliver(body, messageId);
-    await deliver(body, messageId, 2);
+    const properties = JSON.parse(JSON.stringify(message?.applicationProperties)) as unknown;
+    await deliver(body, messageId, 1, properties);
+    await deliver(body, messageId, 2, properties);
     const requests = await requestsOf(orgId);
     expect(requests).toHaveLength(1);
-    expect(requests[0]?.type).toBe("child-data");
+    expect(requests[0]).toMatchObject({ type: "child-data", createdBy: { id: `service-bus:${SHOP}` } });
   });
 });
 
 describe("the local host", () => {
-  it("does not poll Service Bus, but delivers a message through the admin API", async () => {
+  it("does not poll Service Bus, but delivers a message through the admin API (without application properties, so no producer)", async () => {
     const hostLines: string[] = [];
-    const host = await startLocalHost({ definitions: serviceBusFunctions, env: process.env, port: 0, enableTimers: false, log: (line) => hostLines.push(line) });
+    const adminKey = "dev-service-bus-intake-admin-key";
+    const host = await startLocalHost({ definitions: serviceBusFunctions, env: process.env, port: 0, enableTimers: false, adminKey, log: (line) => hostLines.push(line) });
     try {
       expect(hostLines.filter((l) => l.includes("not served locally"))).toEqual([expect.stringContaining("erasure-intake (serviceBusQueue %PRIVACY_SERVICE_BUS_QUEUE%)")]);
       const orgId = await newOrg();
       const response = await fetch(`${host.url}/admin/functions/erasure-intake`, {
         method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
         body: JSON.stringify({ input: erasureMessage(orgId, { subject: { userId: "u-laptop" } }) }),
       });
       expect(response.status).toBe(202);
       await vi.waitFor(() => {
-        expect(hostLines.join("\n")).toMatch(/\[erasure-intake\] erasure message accepted messageId=[0-9a-f-]{36} requestId=\S+ kind=erasure outcome=created/);
+        expect(hostLines.join("\n")).toMatch(/\[erasure-intake\] warning: erasure message rejected and completed messageId=[0-9a-f-]{36} producer=_unknown requestId=servicebus:_unknown:\S+ kind=erasure outcome=rejected reason=unknown-producer/);
       });
-      expect(await requestsOf(orgId)).toHaveLength(1);
+      // The admin API is no way around the producer scopes.
+      expect(await requestsOf(orgId)).toHaveLength(0);
     } finally {
       await host.stop();
     }
