@@ -8,3 +8,5 @@
  */
 export { enqueueErasure, type EnqueueErasureOptions } from "./stores/service-bus.js";
 export { ErasureMessageV1, ERASURE_MESSAGE_KINDS, PRODUCER_PROPERTY, type ErasureMessageKind } from "./engine/erasure-intake.js";
+/** For the messaging service: opens the sealed code of a verification delivery message. */
+export { openDeliveredCode } from "./domain/sealed-secret.js";

@@ -158,6 +158,8 @@ export const SettingsSchema = z.object({
   PRIVACY_EVENTS_TOPIC: serviceBusEntity.default("privacy-events"),
   /** Service Bus queue (or topic) that carries sealed verification codes to the messaging service, never the events topic. */
   PRIVACY_VERIFICATION_DELIVERY_QUEUE: serviceBusEntity.default("privacy-verification-delivery"),
+  /** Key shared with the messaging service alone: codes on the delivery queue are sealed under it. Unset: codes are held back. */
+  PRIVACY_VERIFICATION_DELIVERY_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   /** Service Bus connection string (the trigger's `connection`); unset: identity, or no Service Bus. */
   ServiceBusConnection: z.string().regex(/Endpoint=sb:\/\//i, "must be a Service Bus connection string (Endpoint=sb://…)").optional(),
   /** Namespace host for an Entra identity, the Functions convention for identity-based connections. */

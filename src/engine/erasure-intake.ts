@@ -76,7 +76,8 @@ export const SERVICE_BUS_CALLER: Caller = { id: "service-bus", kind: "principal"
 
 /** The caller behind one producer's messages: the orgs its declaration names, nothing more. */
 export function producerCaller(name: string, producer: ServiceBusProducer): Caller {
-  return { id: `service-bus:${name}`, kind: "principal", role: "privacy-admin", orgs: producer.orgs };
+  // Its messages open requests as attested by `requestedBy`: declaring the producer is that decision.
+  return { id: `service-bus:${name}`, kind: "principal", role: "privacy-admin", orgs: producer.orgs, engine: true };
 }
 
 /** Ref prefix of a rejection from no declared producer; no producer name can start with `_`. */

@@ -1,7 +1,7 @@
 import type { ServiceBusMessage, ServiceBusMessageBatch, ServiceBusSender } from "@azure/service-bus";
 import { EngineError } from "../domain/errors.js";
 import type { OutboxEvent } from "../domain/events.js";
-import { openSecret } from "../domain/sealed-secret.js";
+import { openSecret, sealSecret } from "../domain/sealed-secret.js";
 import type { Runtime } from "../runtime.js";
 import type { Logger } from "./ports.js";
 
@@ -14,7 +14,9 @@ import type { Logger } from "./ports.js";
  * Verification codes never go to the events topic, whose subscribers are many: a
  * `verification.code-issued` event goes to the messaging service alone, on its own queue
  * (`PRIVACY_VERIFICATION_DELIVERY_QUEUE`, whose Listen right only that service holds). Without
- * that queue's sender the event is held back, never sent to the topic.
+ * that queue's sender, or without the key shared with that service
+ * (`PRIVACY_VERIFICATION_DELIVERY_KEY`) that seals the code for it, the event is held back, never
+ * sent to the topic or in clear.
  */
 export type EventsSender = Pick<ServiceBusSender, "sendMessages" | "createMessageBatch">;
 
@@ -43,15 +45,16 @@ export const VERIFICATION_DELIVERY_TYPES: ReadonlySet<OutboxEvent["type"]> = new
  * The message for one event: the event without its delivery secret and outbox bookkeeping. A code
  * event's message carries its code, opened here, and is for the delivery queue only.
  */
-export function eventMessage(event: OutboxEvent, subjectKeySecret: string): ServiceBusMessage {
+export function eventMessage(event: OutboxEvent, subjectKeySecret: string, deliveryKey?: string): ServiceBusMessage {
   const { secret, ttl: _ttl, status: _status, ...rest } = event;
-  // The messaging service sends the code to the requester, so it alone travels in clear, on the bus.
-  const code =
-    event.type === "verification.code-issued" && secret !== undefined
-      ? openSecret(subjectKeySecret, event.requestId, secret.sealedVerificationCode)
+  // The messaging service sends the code to the requester: it travels sealed under the key that
+  // service shares with the engine, bound to this message's id; never in clear on the bus.
+  const sealedCode =
+    event.type === "verification.code-issued" && secret !== undefined && deliveryKey !== undefined
+      ? sealSecret(deliveryKey, event.id, openSecret(subjectKeySecret, event.requestId, secret.sealedVerificationCode), "verification-delivery")
       : undefined;
   return {
-    body: code === undefined ? rest : { ...rest, code },
+    body: sealedCode === undefined ? rest : { ...rest, sealedCode },
     messageId: event.id,
     contentType: "application/json",
     subject: event.type,
@@ -90,8 +93,9 @@ export async function dispatchOutbox(
   let heldBack = 0;
 
   const topic: Lane = { what: "events topic", sender, batch: undefined, events: [] };
+  const deliveryKey = rt.settings.PRIVACY_VERIFICATION_DELIVERY_KEY;
   const delivery: Lane | undefined =
-    options.verificationDelivery === undefined ? undefined : { what: "verification delivery queue", sender: options.verificationDelivery, batch: undefined, events: [] };
+    options.verificationDelivery === undefined || deliveryKey === undefined ? undefined : { what: "verification delivery queue", sender: options.verificationDelivery, batch: undefined, events: [] };
 
   const newBatch = async (lane: Lane): Promise<ServiceBusMessageBatch> => {
     try {
@@ -147,7 +151,7 @@ export async function dispatchOutbox(
       }
       let message: ServiceBusMessage;
       try {
-        message = eventMessage(event, rt.settings.PRIVACY_SUBJECT_KEY_SECRET);
+        message = eventMessage(event, rt.settings.PRIVACY_SUBJECT_KEY_SECRET, deliveryKey);
       } catch (error) {
         // A code sealed under another key can never be sent; it expires with its TTL.
         heldBack += 1;
@@ -164,7 +168,10 @@ export async function dispatchOutbox(
     continuationToken = page.continuationToken;
   } while (continuationToken !== undefined && pages < maxPages);
 
-  if (withoutQueue > 0) log.error("verification codes held back: no verification delivery queue sender", { heldBack: withoutQueue });
+  if (withoutQueue > 0) {
+    const missing = options.verificationDelivery === undefined ? "no verification delivery queue sender" : "PRIVACY_VERIFICATION_DELIVERY_KEY is not set";
+    log.error(`verification codes held back: ${missing}`, { heldBack: withoutQueue });
+  }
   if (sent > 0 || heldBack > 0) log.info("outbox dispatched", { sent, batches, heldBack, pages });
   return { configured: true, sent, batches, heldBack };
 }

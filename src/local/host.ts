@@ -401,7 +401,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   // Service Bus: nothing to poll on a laptop; the admin API delivers a message by hand.
   const serviceBusTriggers = options.definitions.filter((d): d is ServiceBusQueueFunctionDefinition => d.kind === "serviceBusQueue");
 
-  const invokeServiceBusHandler = async (definition: ServiceBusQueueFunctionDefinition, message: unknown) => {
+  const invokeServiceBusHandler = async (definition: ServiceBusQueueFunctionDefinition, message: unknown, applicationProperties?: Record<string, unknown>) => {
     let queueName = definition.queueName;
     try {
       queueName = resolveBindingExpression(definition.queueName, options.env);
@@ -410,7 +410,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
     const context = createContext(definition.name, {
       // As the host sets it for one message; the body itself is never logged.
-      triggerMetadata: { messageId: randomUUID(), deliveryCount: 1 },
+      triggerMetadata: { messageId: randomUUID(), deliveryCount: 1, ...(applicationProperties === undefined ? {} : { applicationProperties }) },
       options: { trigger: { type: "serviceBusTrigger", name: "message", queueName, connection: definition.connection } },
     });
     await definition.handler(message, context);
@@ -633,6 +633,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return;
     }
     let input = "";
+    let applicationProperties: Record<string, unknown> | undefined;
     if (body.length > 0) {
       let parsed: unknown;
       try {
@@ -643,12 +644,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       }
       const value = typeof parsed === "object" && parsed !== null ? (parsed as { input?: unknown }).input : undefined;
       input = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
+      // A Service Bus message's application properties, as the broker hands them to the trigger
+      // (the producer names itself there); passed through, checked by the handler like any other.
+      const properties = typeof parsed === "object" && parsed !== null ? (parsed as { applicationProperties?: unknown }).applicationProperties : undefined;
+      if (typeof properties === "object" && properties !== null && !Array.isArray(properties)) applicationProperties = { ...(properties as Record<string, unknown>) };
     }
     if (definition.kind === "timer") {
       const state = timers.find((t) => t.definition === definition);
       if (state) void track(runTimer(state, "admin"));
     } else if (definition.kind === "serviceBusQueue") {
-      const run = invokeServiceBusHandler(definition, parseMessage(input)).catch((error: unknown) => {
+      const run = invokeServiceBusHandler(definition, parseMessage(input), applicationProperties).catch((error: unknown) => {
         // The host would abandon the message here and the broker redeliver it.
         log(`[${definition.name}] failed: ${describeError(error)}`);
       });

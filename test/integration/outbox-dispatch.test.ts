@@ -7,6 +7,7 @@ import { dispatchOutbox, type EventsSender } from "../../src/engine/outbox-dispa
 import type { Logger } from "../../src/engine/ports.js";
 import { issueVerificationCode, submitRequest } from "../../src/engine/requests.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
+import { openDeliveredCode } from "../../src/domain/sealed-secret.js";
 import { closeServiceBus, eventsSender, serviceBusConfigured, verificationDeliverySender } from "../../src/stores/service-bus.js";
 import { capturedLines } from "../support/log-capture.js";
 import { invocationContext, issuedCode, ORG_A, ORG_B, setupEngine, TEST_TIMER } from "../support/engine.js";
@@ -70,6 +71,16 @@ interface StoredEvent extends OutboxEvent {
 
 const admin: Caller = { id: "admin", kind: "api-key", role: "privacy-admin", orgs: "*" };
 const lines: string[] = [];
+/** The key the engine shares with the messaging service alone. */
+const DELIVERY_KEY = "delivery-key-for-the-messaging-service-only-0123";
+/** What the messaging service does with a delivery message: open its sealed code, bound to the message id. */
+const delivered = (message: { messageId?: unknown; body?: unknown } | undefined): string => {
+  const body = message?.body as { code?: unknown; sealedCode?: string };
+  // Never in clear on the bus, not even on the delivery queue.
+  expect(body).not.toHaveProperty("code");
+  return openDeliveredCode(DELIVERY_KEY, { messageId: String(message?.messageId), sealedCode: body.sealedCode ?? "" });
+};
+
 const log: Logger = {
   info: (message) => lines.push(message),
   warn: (message) => lines.push(message),
@@ -78,7 +89,7 @@ const log: Logger = {
 
 let rt: Runtime;
 beforeAll(async () => {
-  rt = await setupEngine();
+  rt = await setupEngine({ PRIVACY_VERIFICATION_DELIVERY_KEY: DELIVERY_KEY });
 });
 afterAll(async () => {
   await closeServiceBus();
@@ -164,7 +175,11 @@ describe("the outbox dispatch", () => {
     expect(topic.received.map((m) => m.subject)).not.toContain("verification.code-issued");
     for (const { code, event } of codes) {
       const message = delivery.received.find((m) => m.messageId === event.id);
-      expect((message?.body as { code?: string }).code).toBe(code);
+      expect(delivered(message)).toBe(code);
+      // Sealed for that service: the engine's own secret does not open it, nor does another message's id.
+      const sealedCode = (message?.body as { sealedCode: string }).sealedCode;
+      expect(() => openDeliveredCode(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, { messageId: event.id, sealedCode })).toThrow();
+      expect(() => openDeliveredCode(DELIVERY_KEY, { messageId: `${event.id}-other`, sealedCode })).toThrow();
     }
 
     const after = await stored();
@@ -205,7 +220,7 @@ describe("the outbox dispatch", () => {
     }
     // The code events went to the delivery queue, with their codes, and are marked dispatched.
     expect(delivery.received.map((m) => m.subject)).toEqual(codes.map(() => "verification.code-issued"));
-    expect(delivery.received.map((m) => (m.body as { code?: string }).code).sort()).toEqual(codes.map(({ code }) => code).sort());
+    expect(delivery.received.map((m) => delivered(m)).sort()).toEqual(codes.map(({ code }) => code).sort());
     expect(await pendingIds()).toEqual([]);
   });
 
@@ -224,6 +239,19 @@ describe("the outbox dispatch", () => {
     const delivery = new MemoryTopic(10);
     await dispatchOutbox(rt, new MemoryTopic(10), log, { verificationDelivery: delivery });
     expect(delivery.received.map((m) => m.messageId).sort()).toEqual(codes.map(({ event }) => event.id).sort());
+    expect(await pendingIds()).toEqual([]);
+  });
+
+  it("without the key shared with the messaging service, holds code events back: never in clear", async () => {
+    const { codeRequests } = await makeEvents(2);
+    const codes = await Promise.all(codeRequests.map((requestId) => issuedCode(rt, requestId)));
+    const withoutKey = { ...rt, settings: { ...rt.settings, PRIVACY_VERIFICATION_DELIVERY_KEY: undefined } };
+    const delivery = new MemoryTopic(10);
+    const summary = await dispatchOutbox(withoutKey, new MemoryTopic(10), log, { verificationDelivery: delivery });
+    expect(summary.heldBack).toBe(codes.length);
+    expect(delivery.received).toEqual([]);
+    expect(await pendingIds()).toEqual(codes.map(({ event }) => event.id).sort());
+    await dispatchOutbox(rt, new MemoryTopic(10), log, { verificationDelivery: delivery });
     expect(await pendingIds()).toEqual([]);
   });
 

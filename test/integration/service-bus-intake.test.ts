@@ -5,7 +5,7 @@ import { erasureIntakeHandler, messageBody, serviceBusFunctions } from "../../fu
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { EngineError } from "../../src/domain/errors.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
-import { receiveErasureMessage, type ErasureMessageV1 } from "../../src/engine/erasure-intake.js";
+import { PRODUCER_PROPERTY, receiveErasureMessage, type ErasureMessageV1 } from "../../src/engine/erasure-intake.js";
 import type { Logger, RequestStore } from "../../src/engine/ports.js";
 import { startLocalHost } from "../../src/local/host.js";
 import { enqueueErasure } from "../../src/public.js";
@@ -497,7 +497,7 @@ describe("enqueueErasure, the producer other services use", () => {
 });
 
 describe("the local host", () => {
-  it("does not poll Service Bus, but delivers a message through the admin API (without application properties, so no producer)", async () => {
+  it("does not poll Service Bus, but delivers a message through the admin API, refused without a producer property and opened with one", async () => {
     const hostLines: string[] = [];
     const adminKey = "dev-service-bus-intake-admin-key";
     const host = await startLocalHost({ definitions: serviceBusFunctions, env: process.env, port: 0, enableTimers: false, adminKey, log: (line) => hostLines.push(line) });
@@ -515,6 +515,16 @@ describe("the local host", () => {
       });
       // The admin API is no way around the producer scopes.
       expect(await requestsOf(orgId)).toHaveLength(0);
+      // With the application property a declared producer sets, the same message opens its request.
+      const named = await fetch(`${host.url}/admin/functions/erasure-intake`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ input: erasureMessage(orgId, { subject: { userId: "u-laptop" } }), applicationProperties: { [PRODUCER_PROPERTY]: CRM } }),
+      });
+      expect(named.status).toBe(202);
+      await vi.waitFor(async () => {
+        expect(await requestsOf(orgId)).toHaveLength(1);
+      });
     } finally {
       await host.stop();
     }
