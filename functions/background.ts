@@ -24,8 +24,8 @@ export async function deadlineCheckHandler(_timer: Timer, context: InvocationCon
 /** A request to work on, or one org's step of a sweep run. */
 const WorkMessage = z.union([z.object({ requestId: z.uuid() }), z.object({ sweep: z.enum(SWEEP_KINDS), runId: z.string().min(1).max(128), orgId: OrgId })]);
 
-/** Executors by request type. Until one exists for a type, its requests stay queued and say why. */
-export const executors: Partial<Record<RequestType, Executor>> = {
+/** Executors by request type: a complete table, so a new request type does not compile without one. */
+export const executors: Readonly<Record<RequestType, Executor>> = {
   access: runExport,
   portability: runExport,
   erasure: runErasure,

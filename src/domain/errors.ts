@@ -43,6 +43,16 @@ export class EngineError extends Error {
   }
 }
 
+/** A write that lost a race: the document changed since it was read (an ETag precondition failed). */
+export function isStale(error: unknown): boolean {
+  return error instanceof EngineError && error.code === "conflict" && error.reason === "stale";
+}
+
+/** A create of an id that is already there. */
+export function isExists(error: unknown): boolean {
+  return error instanceof EngineError && error.code === "conflict" && error.reason === "exists";
+}
+
 /**
  * Every thrown thing becomes a real Error (JS allows `throw "x"`). A thrown non-Error may hold
  * anything the throwing code had at hand (a contact, a phone number), so its content is never

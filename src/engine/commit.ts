@@ -1,5 +1,5 @@
 import { chainEntries } from "../domain/audit.js";
-import { EngineError, toEngineError } from "../domain/errors.js";
+import { EngineError, isStale, toEngineError } from "../domain/errors.js";
 import type { OutboxEvent } from "../domain/events.js";
 import type { PendingEffects, PrivacyRequestRecord, RequestChange } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
@@ -65,7 +65,7 @@ export async function flushEffects(
   } catch (thrown) {
     const error = toEngineError(thrown);
     // Someone committed after us and carried our effects over; they flush them.
-    if (error.reason === "stale") return saved;
+    if (isStale(error)) return saved;
     log.warn("effects not flushed yet; they stay pending on the request", {
       requestId: saved.value.id,
       error: error.code,
@@ -93,7 +93,7 @@ export async function mutate(
       return await commit(stores, current, change, log);
     } catch (thrown) {
       const error = toEngineError(thrown);
-      if (error.reason !== "stale" || attempt >= 5) throw error;
+      if (!isStale(error) || attempt >= 5) throw error;
     }
   }
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { hashedId, signCertificate, type Certificate } from "../domain/certificate.js";
 import type { DataMap } from "../domain/data-map.js";
 import { batches, coveringHold, planBlobs, planItems, type LegalHold } from "../domain/erasure.js";
-import { toEngineError } from "../domain/errors.js";
+import { isStale, toEngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS } from "../domain/identifiers.js";
 import { completeErasure, packageDeleted, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { isTerminal } from "../domain/lifecycle.js";
@@ -147,7 +147,7 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     const error = toEngineError(thrown);
     // Someone else moved the job on (a duplicate message): their run finishes it. A stale item or
     // CSV of the platform (another erasure changed it first) is not that: it is retried below.
-    if (error.reason === "stale" && (await jobMovedOn(rt, requestId, lastSeenJob))) {
+    if (isStale(error) && (await jobMovedOn(rt, requestId, lastSeenJob))) {
       log.info("erasure job advanced elsewhere", { requestId, step });
       return;
     }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { signCertificate } from "../domain/certificate.js";
 import { batches } from "../domain/erasure.js";
 import { utcDate } from "../domain/deadlines.js";
-import { toEngineError } from "../domain/errors.js";
+import { isStale, toEngineError } from "../domain/errors.js";
 import { completeErasure } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
@@ -111,7 +111,7 @@ export async function runOrgOffboarding(rt: Runtime, requestId: string, context:
     }
   } catch (thrown) {
     const error = toEngineError(thrown);
-    if (error.reason === "stale") return;
+    if (isStale(error)) return;
     log.warn("offboarding step failed", { requestId, step, attempt: context.attempt, error: error.code });
     if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
       await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);

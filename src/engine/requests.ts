@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { mayActOnOrg, mayOpen, mayPerform, type Action, type Caller } from "../domain/access.js";
 import { verifyChain, type AuditActor, type AuditEntry, type ChainVerification } from "../domain/audit.js";
 import { canonicalJson } from "../domain/canonical-json.js";
-import { EngineError } from "../domain/errors.js";
+import { EngineError, isExists } from "../domain/errors.js";
 import { verifyCertificate, type Certificate } from "../domain/certificate.js";
 import { normalizeSubject, primaryIdentifier } from "../domain/identifiers.js";
 import {
@@ -128,7 +128,7 @@ export async function submitRequest(
     log.info("request opened", { requestId: id, orgId: body.orgId, type: body.type, subjectKey: key });
     return { request: saved.value, created: true };
   } catch (thrown) {
-    if (!(thrown instanceof EngineError) || thrown.reason !== "exists" || idempotency === undefined) throw thrown;
+    if (!isExists(thrown) || idempotency === undefined) throw thrown;
     const existing = await rt.requests.get(id);
     if (existing?.value.idempotency?.bodyHash !== idempotency.bodyHash) {
       throw new EngineError("conflict", "This Idempotency-Key was already used with another body", {

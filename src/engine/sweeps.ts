@@ -4,7 +4,7 @@ import { chainEntries } from "../domain/audit.js";
 import type { ContainerMapping } from "../domain/data-map.js";
 import { utcDate } from "../domain/deadlines.js";
 import { coveringHold, type LegalHold } from "../domain/erasure.js";
-import { EngineError, toEngineError } from "../domain/errors.js";
+import { EngineError, isExists, isStale, toEngineError } from "../domain/errors.js";
 import type { EventType, OutboxEvent } from "../domain/events.js";
 import { IDENTIFIER_KINDS, isUsableIdentifier, normalizeIdentifier, type IdentifierKind } from "../domain/identifiers.js";
 import { isTerminal } from "../domain/lifecycle.js";
@@ -476,7 +476,7 @@ async function takeLease(rt: Runtime, kind: SweepKind, orgId: string, me: { runI
     } catch (thrown) {
       const error = toEngineError(thrown);
       // Someone took it between our read and our write: read again and decide again.
-      if ((error.reason !== "stale" && error.reason !== "exists") || attempt >= 3) throw error;
+      if ((!isStale(error) && !isExists(error)) || attempt >= 3) throw error;
     }
   }
 }
@@ -549,7 +549,7 @@ export async function runSweepStep(rt: Runtime, message: SweepWorkMessage, log: 
     log.info("sweep step done", { runId, orgId, kind, ...step.value.counts });
   } catch (thrown) {
     const error = toEngineError(thrown);
-    if (error.reason === "stale") {
+    if (isStale(error)) {
       log.info("sweep step advanced elsewhere", { runId, orgId });
       return;
     }

@@ -1,6 +1,6 @@
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { EngineError } from "../domain/errors.js";
-import { mapBlobError } from "./blob-packages.js";
+import { mapBlobError } from "./blob-errors.js";
 import type { BlobEntry, BlobSource, Page } from "../engine/ports.js";
 
 /** The platform's blobs in Blob Storage. */

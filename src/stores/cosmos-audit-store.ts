@@ -3,6 +3,7 @@ import type { AuditEntry } from "../domain/audit.js";
 import type { AuditStore } from "../engine/ports.js";
 import { fetchPage, fromResource } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
+import { isExists } from "../domain/errors.js";
 
 /** Audit entries in the `audit` container, partitioned by `/requestId`. Append-only. */
 export class CosmosAuditStore implements AuditStore {
@@ -38,6 +39,6 @@ export async function createIfAbsent(container: Container, document: ItemDefinit
     await container.items.create(document);
   } catch (error) {
     const mapped = mapCosmosError(error, what);
-    if (mapped.reason !== "exists") throw mapped;
+    if (!isExists(mapped)) throw mapped;
   }
 }

@@ -2,6 +2,7 @@ import type { CosmosClient } from "@azure/cosmos";
 import type { ItemUpdater } from "../engine/ports.js";
 import { readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
+import { isStale } from "../domain/errors.js";
 
 /** How often a read-modify-write is retried when other writers keep getting there first. */
 const MAX_ATTEMPTS = 8;
@@ -33,7 +34,7 @@ export class CosmosItemUpdater implements ItemUpdater {
       } catch (error) {
         const mapped = mapCosmosError(error, "item");
         if (mapped.code === "not-found") return "missing";
-        if (mapped.reason !== "stale" || attempt >= MAX_ATTEMPTS) throw mapped;
+        if (!isStale(mapped) || attempt >= MAX_ATTEMPTS) throw mapped;
       }
     }
   }

@@ -2,6 +2,7 @@ import type { Container, ItemDefinition } from "@azure/cosmos";
 import type { JobStore, Versioned } from "../engine/ports.js";
 import { fromResource, readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
+import { isExists } from "../domain/errors.js";
 
 /** Job state documents in the `jobs` container, partitioned by `/id`. */
 export class CosmosJobStore<T extends { readonly id: string }> implements JobStore<T> {
@@ -17,7 +18,7 @@ export class CosmosJobStore<T extends { readonly id: string }> implements JobSto
       return resource === undefined ? undefined : fromResource<T>(resource);
     } catch (error) {
       const mapped = mapCosmosError(error, "job");
-      if (mapped.reason === "exists") return undefined;
+      if (isExists(mapped)) return undefined;
       throw mapped;
     }
   }

@@ -3,6 +3,7 @@ import { entryId, type OrgHoldsEntry, type SubjectEntry } from "../domain/regist
 import type { SubjectRegistry } from "../engine/ports.js";
 import { readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
+import { isStale, isExists } from "../domain/errors.js";
 
 const MAX_ATTEMPTS = 8;
 
@@ -51,7 +52,7 @@ export class CosmosSubjectRegistry implements SubjectRegistry {
         return;
       } catch (error) {
         const mapped = mapCosmosError(error, "registry entry");
-        const raced = mapped.reason === "stale" || mapped.reason === "exists" || (next === "delete" && mapped.code === "not-found");
+        const raced = isStale(mapped) || isExists(mapped) || (next === "delete" && mapped.code === "not-found");
         if (!raced || attempt >= MAX_ATTEMPTS) throw mapped;
       }
     }

@@ -4,6 +4,7 @@ import { leasePartition, stepId, type SweepKind, type SweepLease, type SweepRun,
 import type { RetentionNoticeStore, SweepStore, Versioned } from "../engine/ports.js";
 import { fetchPage, fromResource, readItem } from "./cosmos-client.js";
 import { mapCosmosError } from "./cosmos-errors.js";
+import { isExists } from "../domain/errors.js";
 
 /**
  * Sweep runs, steps and leases in the `sweeps` container, partitioned by `/runId`: a run and its
@@ -65,7 +66,7 @@ export class CosmosSweepStore implements SweepStore {
       return resource === undefined ? undefined : fromResource<SweepStep>(resource);
     } catch (error) {
       const mapped = mapCosmosError(error, "sweep step");
-      if (mapped.reason === "exists") return undefined;
+      if (isExists(mapped)) return undefined;
       throw mapped;
     }
   }
@@ -118,7 +119,7 @@ export class CosmosRetentionNoticeStore implements RetentionNoticeStore {
       return true;
     } catch (error) {
       const mapped = mapCosmosError(error, "retention notice");
-      if (mapped.reason === "exists") return false;
+      if (isExists(mapped)) return false;
       throw mapped;
     }
   }

@@ -3,9 +3,9 @@ import { PassThrough } from "node:stream";
 import type { CosmosClient, OperationInput, PatchOperation } from "@azure/cosmos";
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { parse } from "csv-parse";
-import { EngineError } from "../domain/errors.js";
+import { EngineError, isStale } from "../domain/errors.js";
 import type { BlobEraser, ItemEraser, Page } from "../engine/ports.js";
-import { mapBlobError } from "./blob-packages.js";
+import { mapBlobError } from "./blob-errors.js";
 import { fieldRef } from "../domain/discovery-query.js";
 import { fetchPage } from "./cosmos-client.js";
 import { cosmosStatus, mapCosmosError } from "./cosmos-errors.js";
@@ -167,7 +167,7 @@ export class AzureBlobEraser implements BlobEraser {
       try {
         return await this.rewriteCsvOnce(container, name, remove);
       } catch (error) {
-        if (!(error instanceof EngineError) || error.reason !== "stale" || attempt >= CSV_REWRITE_ATTEMPTS) throw error;
+        if (!isStale(error) || attempt >= CSV_REWRITE_ATTEMPTS) throw error;
         // Jittered, growing pause, so racing writers stop colliding.
         await new Promise((resolve) => setTimeout(resolve, Math.round(Math.random() * 25 * attempt)));
       }
