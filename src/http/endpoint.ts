@@ -123,7 +123,8 @@ export function endpoint<B = undefined, Q = undefined, P = undefined>(spec: Endp
       let params = undefined as P;
       if (spec.params !== undefined) {
         const parsed = spec.params.safeParse(request.params);
-        if (!parsed.success) throw new EngineError("not-found", "Not found", { reason: "request-not-found" });
+        // A parameter that cannot name anything (not a request id, not a hold id) names nothing here: a 404, with its own reason.
+        if (!parsed.success) throw new EngineError("not-found", "Not found", { reason: "unparsable-route-parameter" });
         params = parsed.data;
       }
       const query = (spec.query === undefined ? undefined : parseWith(spec.query, Object.fromEntries(request.query.entries()), "query", "query")) as Q;

@@ -192,6 +192,9 @@ describe("reading, extending and closing", () => {
     expect(missing.status).toBe(404);
     const notAnId = await call(getRequestHandler, { path: "/api/requests/x", params: { id: "../etc" } });
     expect(notAnId.status).toBe(404);
+    // Told apart by their reasons: an id that names no request, a parameter that names nothing.
+    expect((missing.body as { reason?: string }).reason).toBe("request-not-found");
+    expect((notAnId.body as { reason?: string }).reason).toBe("unparsable-route-parameter");
   });
 
   it("lists with filters and continuation tokens", async () => {
