@@ -13,7 +13,7 @@ import { runSweepStep, startSweep } from "../src/engine/sweeps.js";
 import { OrgId, type RequestType } from "../src/domain/request.js";
 import { SWEEP_KINDS } from "../src/domain/sweep-run.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
-import { contextLogger } from "../src/http/endpoint.js";
+import { contextLogger } from "../src/hosting/logger.js";
 import { runtime } from "../src/runtime.js";
 
 /** Timers and queue triggers: the deadline check and the engine's work queue. */

@@ -2,7 +2,7 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { receiveErasureMessage } from "../src/engine/erasure-intake.js";
 import { dispatchOutbox } from "../src/engine/outbox-dispatch.js";
 import type { ServiceBusQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
-import { contextLogger } from "../src/http/endpoint.js";
+import { contextLogger } from "../src/hosting/logger.js";
 import { runtime } from "../src/runtime.js";
 import { eventsSender, verificationDeliverySender } from "../src/stores/service-bus.js";
 

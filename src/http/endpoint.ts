@@ -6,6 +6,7 @@ import { authenticate } from "../engine/authenticate.js";
 import type { Logger } from "../engine/ports.js";
 import { authorize } from "../engine/requests.js";
 import { runtime, type Runtime } from "../runtime.js";
+import { contextLogger } from "../hosting/logger.js";
 import { problemResponse } from "./problem.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -29,27 +30,6 @@ export interface EndpointSpec<B, Q, P> {
   /** Route parameters; one that does not parse names nothing that exists, so it is a 404. */
   readonly params?: z.ZodType<P>;
   readonly handle: (input: EndpointInput<B, Q, P>) => Promise<HttpResponseInit>;
-}
-
-/** A logger over the invocation context that writes messages and engine ids, never payloads. */
-export function contextLogger(context: InvocationContext): Logger {
-  const format = (message: string, fields?: Readonly<Record<string, string | number | boolean | undefined>>) => {
-    const pairs = Object.entries(fields ?? {})
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${String(v)}`);
-    return pairs.length === 0 ? message : `${message} ${pairs.join(" ")}`;
-  };
-  return {
-    info: (message, fields) => {
-      context.log(format(message, fields));
-    },
-    warn: (message, fields) => {
-      context.warn(format(message, fields));
-    },
-    error: (message, fields) => {
-      context.error(format(message, fields));
-    },
-  };
 }
 
 function zodFields(error: z.ZodError, prefix: string): ProblemField[] {

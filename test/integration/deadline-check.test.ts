@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { deadlineCheckHandler, executors, workQueueHandler } from "../../functions/background.js";
 import { processWorkItem } from "../../src/engine/work.js";
-import { contextLogger } from "../../src/http/endpoint.js";
+import { contextLogger } from "../../src/hosting/logger.js";
 import { cancelHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { chainEntries } from "../../src/domain/audit.js";
 import { resetRuntime, type Runtime } from "../../src/runtime.js";
