@@ -23,7 +23,7 @@ export const PRIVACY_CONTAINERS = {
   sweeps: { id: "sweeps", partitionKeyPath: "/runId" },
 } as const satisfies Record<string, ContainerSpec>;
 
-/** The platform's database (`PLATFORM_DATABASE`): ../shared/platform-data-model.md. */
+/** The platform's database (`PLATFORM_DATABASE`): the containers the default data map (src/config/platform-data-map.json) describes. */
 export const PLATFORM_CONTAINER_IDS = [
   "organizations",
   "users",

@@ -3,7 +3,7 @@ import { z } from "zod";
 /**
  * The data map: where the platform keeps data about people, how to recognise a subject's items,
  * and what each category means for export and erasure. A JSON document, validated here; the
- * default describes ../shared/platform-data-model.md, a deployment points a setting at its own.
+ * default (src/config/platform-data-map.json) describes the platform's data model, a deployment points a setting at its own.
  *
  * Discovery works with typed keys: `contactId`, `userId`, `phone`, `email` (the identifiers a
  * request can name) and any entity key a map declares (`conversationId`, ...). A container's

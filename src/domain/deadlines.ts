@@ -37,7 +37,7 @@ export interface DeadlineRule {
 }
 
 /**
- * The deadline rules as data, one row per jurisdiction (see /work/shared/regulations.md).
+ * The deadline rules as data, one row per jurisdiction, each with its legal source.
  *
  * Only GDPR and UK GDPR roll a weekend due date forward and pause the clock, because their
  * texts and regulators say so. For LGPD, PIPEDA, Quebec Law 25 and DPDP the engine takes the

@@ -41,7 +41,7 @@ export function normalizePhone(value: string, defaultCountry: string | undefined
 
 /**
  * Values people type when they have no identifier to give: never keys, never query parameters,
- * never matches (issue 12). Compared trimmed and lower-cased; values made only of punctuation
+ * never matches. Compared trimmed and lower-cased; values made only of punctuation
  * and whitespace, and numbers made only of zeros, are placeholders too.
  */
 const PLACEHOLDERS: ReadonlySet<string> = new Set([

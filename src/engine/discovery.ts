@@ -43,7 +43,7 @@ export type DiscoverySeed = NormalizedSubject | Readonly<Record<string, readonly
 function seedKeys(seed: DiscoverySeed): MutableKeys {
   const keys: MutableKeys = new Map();
   const add = (kind: string, values: readonly string[]) => {
-    // Seeds are canonical already; placeholders (a job's keys from before issue 12) are dropped.
+    // Seeds are canonical already; placeholders (in a job's keys from before placeholders were refused) are dropped.
     const usable = values.filter((value) => isUsableIdentifier(kind, value));
     if (usable.length > 0) keys.set(kind, new Set(usable));
   };

@@ -29,7 +29,7 @@ export const SubjectStatusQuery = z
   })
   .superRefine((q, ctx) => {
     // A placeholder ("", "n/a", "unknown", zeros, an e-mail without @) names no one: asking by it
-    // would answer for everyone stored with it (issue 12).
+    // would answer for everyone stored with it.
     for (const kind of IDENTIFIER_KINDS) {
       const value = q[kind];
       if (value !== undefined && !isUsableIdentifier(kind, value)) ctx.addIssue({ code: "custom", path: [kind], message: "is a placeholder, not an identifier" });

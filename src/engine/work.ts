@@ -11,7 +11,7 @@ import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
-/** Executors by request type; later issues add them. A type without one stays queued and says why. */
+/** An executor runs one request type's work; a type without one (only in tests) stays queued and says why. */
 export type Executor = (rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger) => Promise<void>;
 
 export async function processWorkItem(

@@ -10,11 +10,10 @@ import type { CosmosClientOptions } from "@azure/cosmos";
 import * as cosmosdbServer from "@vercel/cosmosdb-server";
 import { SettingsError, SettingsSchema } from "../config/settings.js";
 
-/**
- * Embedded emulators for `npm start` and the test suite: @vercel/cosmosdb-server for Cosmos and
- * Azurite (blob, queue, table) in this process, in memory. See /work/shared/emulators.md for
- * what each one supports.
- */
+// Embedded emulators for `npm start` and the test suite: @vercel/cosmosdb-server for Cosmos and
+// Azurite (blob, queue, table) in this process, in memory. What each lacks is handled in the store
+// adapters, which say so where it matters; the README's "Emulator patch" section covers the query engine.
+
 export interface EmulatorPorts {
   cosmos: number;
   blob: number;

@@ -6,7 +6,7 @@ import { EngineError, ensureError } from "../domain/errors.js";
 import type { Jurisdiction } from "../domain/request.js";
 
 /**
- * A deterministic dataset of the platform's data model (../../../shared/platform-data-model.md):
+ * A deterministic dataset of the platform's data model (the containers and blob paths of src/config/platform-data-map.json):
  * the same options give byte-identical items and blobs. Randomness comes from a seeded PRNG
  * (mulberry32) and every date is derived from `options.now`, never from the clock.
  *

@@ -41,7 +41,7 @@ export class CosmosItemEraser implements ItemEraser {
       let results;
       try {
         // items.bulk: one request for ≤ 100 operations, no pause (executeBulkOperations sleeps 1 s
-        // whenever its last batch is partial; see ../shared/emulators.md).
+        // whenever its last batch is partial, as measured on the emulator).
         // eslint-disable-next-line @typescript-eslint/no-deprecated -- the replacement pauses a full second per partial batch
         results = await this.container(target).items.bulk(operations, { continueOnError: true });
       } catch (error) {
