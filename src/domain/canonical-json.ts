@@ -6,7 +6,11 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === "object") {
-    const sorted: Record<string, unknown> = {};
+    // As JSON.stringify would: a value with toJSON (a Date) is what toJSON returns.
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") return sortKeys((toJSON as () => unknown).call(value));
+    // No prototype, so a `__proto__` key is kept as a key instead of setting the prototype.
+    const sorted = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value).sort()) {
       const child = (value as Record<string, unknown>)[key];
       if (child !== undefined) sorted[key] = sortKeys(child);

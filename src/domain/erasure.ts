@@ -94,6 +94,8 @@ export function planBlobs(layout: Pick<BlobLayout, "category">, names: readonly 
 
 /** Splits work into batches of at most `size` (bulk: 100 operations, blob batch: 256). */
 export function batches<T>(items: readonly T[], size: number): T[][] {
+  // A size below one would never advance.
+  if (!Number.isInteger(size) || size < 1) throw new RangeError("batch size must be a positive integer");
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
