@@ -338,7 +338,7 @@ export function assertCosmosQueryPatch(): void {
   const file = fromServer.resolve("@zeit/cosmosdb-query/lib/transformer.js");
   if (!readFileSync(file, "utf8").includes("privacy-engine: push-accumulation patch")) {
     throw new Error(
-      `${file} lacks the push-accumulation patch: queries over big containers would be quadratic. Run \`node scripts/patch-cosmosdb-query.mjs\` (the postinstall step).`,
+      `${file} lacks the push-accumulation patch: queries over big containers would be quadratic. Run \`npm ci\` (its postinstall applies patches/ with patch-package).`,
     );
   }
 }

@@ -1,12 +1,16 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Container, CosmosClient, Database, JSONObject, OperationInput, SqlQuerySpec } from "@azure/cosmos";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CACHE_MARKER, PATCH_FILE, PATCHED_FILES, PATCHED_VERSION, PUSH_MARKER } from "../../scripts/cosmosdb-query-patch-markers.mjs";
 import { createCosmosClient } from "../../src/stores/cosmos-client.js";
 import { testNamespace } from "../support/env.js";
 
 /**
- * scripts/patch-cosmosdb-query.mjs (the project's postinstall) makes the emulator's query engine,
+ * patches/@zeit+cosmosdb-query+0.7.2.patch (applied by the project's postinstall, `patch-package
+ * --error-on-fail`) makes the emulator's query engine,
  * @zeit/cosmosdb-query 0.7.2, linear in the container's size: its FROM/JOIN reducers copied the
  * accumulator for every document (`[...$, { c }]`), so one query over 20 000 documents took
  * 11-18 s. This file checks that the patch is installed, that query results are still right on the
@@ -14,8 +18,9 @@ import { testNamespace } from "../support/env.js";
  * take many minutes). No timing asserts: completing within the test timeout is the proof.
  */
 
-/** Must equal MARKER in scripts/patch-cosmosdb-query.mjs. */
-const PATCH_MARKER = "/* privacy-engine: push-accumulation patch v1 (scripts/patch-cosmosdb-query.mjs) */";
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** What to run when the installed engine lacks the patch. */
+const REAPPLY = "run `npx patch-package --error-on-fail` (the postinstall step) on a clean copy of the package";
 
 /** The @zeit/cosmosdb-query copy the emulator loads (it may be nested under the server's node_modules). */
 function engineRequire(): NodeJS.Require {
@@ -84,15 +89,36 @@ async function bulkUpsert(container: Container, docs: readonly JSONObject[], con
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-/** Must equal CACHE_MARKER in scripts/patch-cosmosdb-query.mjs. */
-const CACHE_MARKER = "/* privacy-engine: compile-cache patch v1 (scripts/patch-cosmosdb-query.mjs) */";
-
 describe("the installed @zeit/cosmosdb-query", () => {
+  it("is the version the patch file was made for, and the patch file carries the markers", () => {
+    const patchPath = path.join(PROJECT_ROOT, PATCH_FILE);
+    expect(existsSync(patchPath), `${PATCH_FILE} is missing`).toBe(true);
+    const patch = readFileSync(patchPath, "utf8");
+    for (const [file, markers] of Object.entries(PATCHED_FILES)) {
+      expect(patch, `${PATCH_FILE} does not touch ${file}`).toContain(`+++ b/node_modules/@zeit/cosmosdb-query/${file}`);
+      for (const marker of markers) expect(patch, `${PATCH_FILE} lacks ${marker}`).toContain(`+${marker}`);
+    }
+    const version = (engineRequire()("@zeit/cosmosdb-query/package.json") as { version: string }).version;
+    expect(version, `@zeit/cosmosdb-query ${version} is installed, the patch is for ${PATCHED_VERSION}: redo the patch`).toBe(
+      PATCHED_VERSION,
+    );
+    expect(PATCH_FILE).toBe(`patches/@zeit+cosmosdb-query+${PATCHED_VERSION}.patch`);
+  });
+
+  it("has every patched file carrying its markers", () => {
+    const require = engineRequire();
+    for (const [file, markers] of Object.entries(PATCHED_FILES)) {
+      const installed = require.resolve(`@zeit/cosmosdb-query/${file}`);
+      const source = readFileSync(installed, "utf8");
+      for (const marker of markers) expect(source.includes(marker), `${installed} lacks ${marker}: ${REAPPLY}`).toBe(true);
+    }
+  });
+
   it("carries the compile cache: one parse per query text, one compiled function per generated code", () => {
     const require = engineRequire();
     for (const file of ["index.js", "executor.js"]) {
       const source = readFileSync(require.resolve(`@zeit/cosmosdb-query/lib/${file}`), "utf8");
-      expect(source.includes(CACHE_MARKER), `${file} lacks the compile cache: run \`node scripts/patch-cosmosdb-query.mjs\``).toBe(true);
+      expect(source.includes(CACHE_MARKER), `${file} lacks the compile cache: ${REAPPLY}`).toBe(true);
     }
     const parse = (require("@zeit/cosmosdb-query") as { default: (sql: string) => object }).default;
     const text = "SELECT c.id FROM c WHERE c.orgId = @orgId AND (IS_DEFINED(c.phone) AND c.phone IN (@p0, @p1))";
@@ -100,14 +126,14 @@ describe("the installed @zeit/cosmosdb-query", () => {
     expect(parse(text)).not.toBe(parse(`${text} `));
   });
 
-  it("carries the push-accumulation patch (scripts/patch-cosmosdb-query.mjs ran)", () => {
+  it("carries the push-accumulation patch", () => {
     const require = engineRequire();
     const transformerPath = require.resolve("@zeit/cosmosdb-query/lib/transformer.js");
     const version = (require("@zeit/cosmosdb-query/package.json") as { version: string }).version;
     const source = readFileSync(transformerPath, "utf8");
     expect(
-      source.includes(PATCH_MARKER),
-      `${transformerPath} (@zeit/cosmosdb-query ${version}) is not patched: run \`node scripts/patch-cosmosdb-query.mjs\``,
+      source.includes(PUSH_MARKER),
+      `${transformerPath} (@zeit/cosmosdb-query ${version}) is not patched: ${REAPPLY}`,
     ).toBe(true);
 
     // The code it generates no longer spreads the accumulator.
