@@ -44,7 +44,8 @@ const serviceBusEntity = name(
   "must be a Service Bus queue or topic name (letters, digits, '.', '-', '_'; starting and ending with a letter or digit)",
 );
 
-const jsonObject = <T extends z.ZodType>(item: T, fallback: string) =>
+/** A setting holding JSON text, parsed, then checked by `schema`; `what` names the expected shape. */
+const jsonSetting = <T extends z.ZodType>(schema: T, fallback: string, what: string) =>
   z
     .string()
     .default(fallback)
@@ -52,11 +53,13 @@ const jsonObject = <T extends z.ZodType>(item: T, fallback: string) =>
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+        ctx.addIssue({ code: "custom", message: `must be ${what}` });
         return z.NEVER;
       }
     })
-    .pipe(item);
+    .pipe(schema);
+
+const jsonObject = <T extends z.ZodType>(item: T, fallback: string) => jsonSetting(item, fallback, "a JSON object");
 
 const orgIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -83,19 +86,7 @@ const commaList = <T extends z.ZodType<unknown, string>>(item: T, fallback: stri
     )
     .pipe(z.array(item).min(1, "must name at least one value"));
 
-const jsonArray = <T extends z.ZodType>(item: T) =>
-  z
-    .string()
-    .default("[]")
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be a JSON array" });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(item));
+const jsonArray = <T extends z.ZodType>(item: T) => jsonSetting(z.array(item), "[]", "a JSON array");
 
 export const SettingsSchema = z.object({
   COSMOS_ENDPOINT: z.url(),
@@ -187,18 +178,7 @@ export const SettingsSchema = z.object({
   /** Below this age a person is a child, unless the jurisdiction says otherwise below. */
   PRIVACY_CHILD_AGE: z.coerce.number().int().min(1).max(21).default(13),
   /** JSON object: jurisdiction → age under which a person is a child. */
-  PRIVACY_CHILD_AGE_BY_JURISDICTION: z
-    .string()
-    .default('{"DPDP":18}')
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be a JSON object" });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.partialRecord(Jurisdiction, z.number().int().min(1).max(21))),
+  PRIVACY_CHILD_AGE_BY_JURISDICTION: jsonObject(z.partialRecord(Jurisdiction, z.number().int().min(1).max(21)), '{"DPDP":18}'),
   /** Query page size of the sweeps (subjects per page). */
   PRIVACY_SWEEP_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   /** How long one work message may sweep an org before the rest continues in a new message. */
