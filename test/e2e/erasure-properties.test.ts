@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSettings } from "../../src/config/settings.js";
 import type { Caller } from "../../src/domain/access.js";
 import { hashedId, verifyCertificate, type Certificate } from "../../src/domain/certificate.js";
 import type { DataMap } from "../../src/domain/data-map.js";
@@ -13,15 +12,14 @@ import { discover } from "../../src/engine/discovery.js";
 import { runErasure } from "../../src/engine/erasure.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { submitRequest } from "../../src/engine/requests.js";
-import { buildDataset, HARD_CASES, seedPlatform, type Dataset, type SeedOptions } from "../../src/local/seed.js";
-import { createRuntime, resetRuntime, type Runtime } from "../../src/runtime.js";
-import { provision } from "../../src/stores/provision.js";
+import { buildDataset, HARD_CASES, type Dataset, type SeedOptions } from "../../src/local/seed.js";
+import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, type Expected } from "../support/discovery-oracle.js";
 import { setupEngine } from "../support/engine.js";
-import { testNamespace } from "../support/env.js";
 import { withFaults } from "../support/faults.js";
 import { capturedLog } from "../support/log-capture.js";
 import { snapshotKey, snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
+import { seededNamespace } from "../support/seeded-namespace.js";
 
 /**
  * Erasure as properties, on the real emulators: every run seeds a fresh namespace from random
@@ -57,37 +55,16 @@ interface World {
 const worlds = new Set<World>();
 
 async function world(options: Options, overrides: Record<string, string> = {}): Promise<World> {
-  const ns = testNamespace("ep");
-  const settings = parseSettings({
-    ...process.env,
-    PLATFORM_DATABASE: `pl${ns}`,
-    PRIVACY_DATABASE: `p${ns}`,
-    PRIVACY_ASSETS_CONTAINER: `a${ns}`,
-    // One message erases everything: continuations only come when a slice runs out of time.
-    PRIVACY_ERASURE_SLICE_MS: "600000",
-    ...overrides,
-  });
-  const rt = createRuntime(settings);
+  const { rt, dispose } = await seededNamespace("ep", options, overrides);
   const created: World = {
     rt,
     dataset: buildDataset(options),
     async dispose() {
       worlds.delete(created);
-      try {
-        await Promise.allSettled([
-          rt.clients.cosmos.database(settings.PLATFORM_DATABASE).delete(),
-          rt.clients.cosmos.database(settings.PRIVACY_DATABASE).delete(),
-          rt.clients.blobs.getContainerClient(settings.PRIVACY_ASSETS_CONTAINER).deleteIfExists(),
-        ]);
-      } finally {
-        rt.clients.cosmos.dispose();
-      }
+      await dispose();
     },
   };
   worlds.add(created);
-  await provision(rt.clients, rt.settings);
-  // seedPlatform writes `organizations`, which is what the request API's org check reads.
-  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: settings.PRIVACY_ASSETS_CONTAINER }, options);
   return created;
 }
 

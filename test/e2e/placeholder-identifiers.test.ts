@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subjectStatusHandler } from "../../functions/registry.js";
 import { submitRequestHandler } from "../../functions/requests.js";
-import { parseSettings } from "../../src/config/settings.js";
 import type { Caller } from "../../src/domain/access.js";
 import { verifyCertificate } from "../../src/domain/certificate.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
@@ -10,15 +9,14 @@ import type { PrivacyRequestRecord } from "../../src/domain/privacy-request.js";
 import { runErasure } from "../../src/engine/erasure.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { submitRequest } from "../../src/engine/requests.js";
-import { buildDataset, contactImportCsv, seedPlatform, upsertChunk, type Dataset, type SeedBlob, type SeedOptions } from "../../src/local/seed.js";
-import { createRuntime, resetRuntime, type Runtime } from "../../src/runtime.js";
-import { provision } from "../../src/stores/provision.js";
+import { buildDataset, contactImportCsv, upsertChunk, type Dataset, type SeedBlob, type SeedOptions } from "../../src/local/seed.js";
+import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, namesNoOne, type Expected } from "../support/discovery-oracle.js";
 import { call, countRequests, ORG_A, setupEngine } from "../support/engine.js";
-import { testNamespace } from "../support/env.js";
 import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { capturedLog } from "../support/log-capture.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
+import { seededNamespace } from "../support/seeded-namespace.js";
 
 /**
  * Issue 12.1: empty and placeholder identifiers never become keys. Many contacts of one org share
@@ -93,15 +91,7 @@ function withPlaceholders(dataset: Dataset, orgId: string, plan: Plan): { datase
 }
 
 async function world(options: Options, plan: Plan): Promise<World> {
-  const ns = testNamespace("ph");
-  const settings = parseSettings({
-    ...process.env,
-    PLATFORM_DATABASE: `pl${ns}`,
-    PRIVACY_DATABASE: `p${ns}`,
-    PRIVACY_ASSETS_CONTAINER: `a${ns}`,
-    PRIVACY_ERASURE_SLICE_MS: "600000",
-  });
-  const rt = createRuntime(settings);
+  const { rt, settings, dispose } = await seededNamespace("ph", options);
   const seeded = buildDataset(options);
   const orgId = seeded.orgIds[0] ?? "org-demo";
   const { dataset, csv } = withPlaceholders(seeded, orgId, plan);
@@ -112,20 +102,10 @@ async function world(options: Options, plan: Plan): Promise<World> {
     csv,
     async dispose() {
       worlds.delete(created);
-      try {
-        await Promise.allSettled([
-          rt.clients.cosmos.database(settings.PLATFORM_DATABASE).delete(),
-          rt.clients.cosmos.database(settings.PRIVACY_DATABASE).delete(),
-          rt.clients.blobs.getContainerClient(settings.PRIVACY_ASSETS_CONTAINER).deleteIfExists(),
-        ]);
-      } finally {
-        rt.clients.cosmos.dispose();
-      }
+      await dispose();
     },
   };
   worlds.add(created);
-  await provision(rt.clients, rt.settings);
-  await seedPlatform({ cosmos: rt.clients.cosmos, platformDatabase: settings.PLATFORM_DATABASE, blobService: rt.clients.blobs, assetsContainer: settings.PRIVACY_ASSETS_CONTAINER }, options);
   // The placeholders over the seeded items, and the extra import.
   const platform = rt.clients.cosmos.database(settings.PLATFORM_DATABASE);
   for (const name of ["contacts", "orders", "campaignEvents", "users", "organizations"] as const) {
