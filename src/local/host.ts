@@ -716,9 +716,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const server = http.createServer((req, res) => {
     void track(handleRequest(req, res));
   });
+  // Idle keep-alive sockets outlive a busy client's own idle timeout (as Azure's front ends do),
+  // so a client never writes to a socket the host is closing; and a burst of connections waits in
+  // a deep accept queue instead of overflowing it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, hostname, () => {
+    server.listen({ port: options.port, host: hostname, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve();
     });
