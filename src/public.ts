@@ -7,6 +7,6 @@
  *   await enqueueErasure(client.createSender("erasure-requests"), { schemaVersion: 1, kind: "erasure", ... }, { producer: "crm-service" });
  */
 export { enqueueErasure, type EnqueueErasureOptions } from "./stores/service-bus.js";
-export { ErasureMessageV1, ERASURE_MESSAGE_KINDS, PRODUCER_PROPERTY, type ErasureMessageKind } from "./engine/erasure-intake.js";
+export { ErasureMessageV1, ERASURE_MESSAGE_KINDS, PRODUCER_PROPERTY, type ErasureMessageKind } from "./domain/erasure-message.js";
 /** For the messaging service: opens the sealed code of a verification delivery message. */
 export { openDeliveredCode } from "./domain/sealed-secret.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Cron } from "croner";
+import { ERASURE_MESSAGE_KINDS } from "../domain/erasure-message.js";
 import { Jurisdiction } from "../domain/request.js";
 
 /**
@@ -69,7 +70,7 @@ const orgIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  */
 export const ServiceBusProducer = z.strictObject({
   orgs: z.union([z.literal("*"), z.array(z.string().regex(orgIdPattern, "must be an org id")).min(1)]),
-  kinds: z.array(z.enum(["erasure", "child-data", "org-offboarding"])).min(1),
+  kinds: z.array(z.enum(ERASURE_MESSAGE_KINDS)).min(1),
 });
 export type ServiceBusProducer = z.infer<typeof ServiceBusProducer>;
 const producerName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

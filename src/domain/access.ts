@@ -1,4 +1,6 @@
 import type { Role } from "../config/settings.js";
+import type { AuditActor } from "./audit.js";
+import { EngineError } from "./errors.js";
 import type { RequestType } from "./request.js";
 
 /** What a caller may do. Routes name one action each; the table below is the whole policy. */
@@ -65,4 +67,16 @@ export function mayOpen(caller: Caller, type: RequestType): boolean {
 
 export function mayActOnOrg(caller: Caller, orgId: string): boolean {
   return caller.orgs === "*" || caller.orgs.includes(orgId);
+}
+
+/** The role check every route starts with: a 403 when the role may never do this. */
+export function authorize(caller: Caller, action: Action): void {
+  if (!mayPerform(caller, action)) {
+    throw new EngineError("forbidden", `The role ${caller.role} may not do ${action}`, { reason: "role-forbidden" });
+  }
+}
+
+/** The caller as the audit trail names it: kind, id and role, never a credential. */
+export function actorOf(caller: Caller): AuditActor {
+  return { kind: caller.kind, id: caller.id, role: caller.role };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { mayActOnOrg, type Caller } from "../domain/access.js";
+import { actorOf, authorize, mayActOnOrg, type Caller } from "../domain/access.js";
 import { chainEntries } from "../domain/audit.js";
 import type { LegalHold } from "../domain/erasure.js";
 import { EngineError } from "../domain/errors.js";
@@ -8,7 +8,6 @@ import { IDENTIFIER_KINDS, normalizeSubject } from "../domain/identifiers.js";
 import { OrgId, Subject } from "../domain/request.js";
 import { codeHash, orgKey, subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
-import { actorOf, authorize } from "./requests.js";
 import { reflectHold } from "./subject-status.js";
 
 /**

@@ -1,11 +1,10 @@
-import { mayActOnOrg, type Caller } from "../domain/access.js";
+import { actorOf, authorize, mayActOnOrg, type Caller } from "../domain/access.js";
 import type { AuditDraft } from "../domain/audit.js";
 import { EngineError } from "../domain/errors.js";
 import type { Delivery, PrivacyRequestRecord, RequestChange } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
 import type { Logger } from "./ports.js";
-import { actorOf, authorize } from "./requests.js";
 
 /**
  * Handing over the read link of an access or portability package. The link is a bearer

@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { mayActOnOrg, mayOpen, mayPerform, type Action, type Caller } from "../domain/access.js";
-import { verifyChain, type AuditActor, type AuditEntry, type ChainVerification } from "../domain/audit.js";
+import { actorOf, authorize, mayActOnOrg, mayOpen, type Action, type Caller } from "../domain/access.js";
+import { verifyChain, type AuditEntry, type ChainVerification } from "../domain/audit.js";
 import { canonicalJson } from "../domain/canonical-json.js";
 import { EngineError, isExists } from "../domain/errors.js";
 import { verifyCertificate, type Certificate } from "../domain/certificate.js";
@@ -31,17 +31,6 @@ function textDigest(rt: Runtime, requestId: string, text: string): string {
 }
 
 const notFound = () => new EngineError("not-found", "Request not found", { reason: "request-not-found" });
-
-export function actorOf(caller: Caller): AuditActor {
-  return { kind: caller.kind, id: caller.id, role: caller.role };
-}
-
-/** The role check every route starts with: a 403 when the role may never do this. */
-export function authorize(caller: Caller, action: Action): void {
-  if (!mayPerform(caller, action)) {
-    throw new EngineError("forbidden", `The role ${caller.role} may not do ${action}`, { reason: "role-forbidden" });
-  }
-}
 
 /** Another org's request is indistinguishable from a missing one (no enumeration). */
 function visible(caller: Caller, request: Versioned<PrivacyRequestRecord> | undefined): Versioned<PrivacyRequestRecord> {

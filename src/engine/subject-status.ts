@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { mayActOnOrg, type Caller } from "../domain/access.js";
+import { authorize, mayActOnOrg, type Caller } from "../domain/access.js";
 import type { LegalHold } from "../domain/erasure.js";
 import { EngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS, isUsableIdentifier, normalizeEmail, normalizePhone, type IdentifierKind } from "../domain/identifiers.js";
@@ -7,7 +7,6 @@ import { applyStatusChange, emptyEntry, holdSummary, rekeyEntry, statusView, typ
 import { OrgId } from "../domain/request.js";
 import { subjectKey } from "../domain/subject-key.js";
 import type { Runtime } from "../runtime.js";
-import { authorize } from "./requests.js";
 
 /**
  * The subject status other services ask before they use a person's data: restricted, suppressed

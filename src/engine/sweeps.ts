@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mayActOnOrg, type Caller } from "../domain/access.js";
+import { authorize, mayActOnOrg, type Caller } from "../domain/access.js";
 import { chainEntries } from "../domain/audit.js";
 import type { ContainerMapping } from "../domain/data-map.js";
 import { utcDate } from "../domain/deadlines.js";
@@ -30,7 +30,7 @@ import type { Runtime } from "../runtime.js";
 import { closeRequest } from "../domain/privacy-request.js";
 import { mutate } from "./commit.js";
 import type { Logger, SweepWorkMessage, Versioned } from "./ports.js";
-import { authorize, submitRequest } from "./requests.js";
+import { submitRequest } from "./requests.js";
 
 /**
  * The sweeps. Retention (daily): subjects whose activity field is older than the org's period get

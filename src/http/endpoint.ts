@@ -1,10 +1,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import type { Action, Caller } from "../domain/access.js";
+import { authorize, type Action, type Caller } from "../domain/access.js";
 import { EngineError, toEngineError, type ProblemField } from "../domain/errors.js";
 import { authenticate } from "../engine/authenticate.js";
 import type { Logger } from "../engine/ports.js";
-import { authorize } from "../engine/requests.js";
 import { runtime, type Runtime } from "../runtime.js";
 import { contextLogger } from "../hosting/logger.js";
 import { problemResponse } from "./problem.js";

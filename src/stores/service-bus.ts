@@ -3,7 +3,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { isServiceBusError, ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import type { Settings } from "../config/settings.js";
 import { EngineError } from "../domain/errors.js";
-import { ErasureMessageV1, MessageId, PRODUCER_PROPERTY, ProducerName } from "../engine/erasure-intake.js";
+import { ErasureMessageV1, MessageId, PRODUCER_PROPERTY, ProducerName } from "../domain/erasure-message.js";
 
 /**
  * The Service Bus adapter: the client, the events topic's sender and the verification delivery

@@ -5,7 +5,8 @@ import { erasureIntakeHandler, messageBody, serviceBusFunctions } from "../../fu
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { EngineError } from "../../src/domain/errors.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
-import { PRODUCER_PROPERTY, receiveErasureMessage, type ErasureMessageV1 } from "../../src/engine/erasure-intake.js";
+import { PRODUCER_PROPERTY, type ErasureMessageV1 } from "../../src/domain/erasure-message.js";
+import { receiveErasureMessage } from "../../src/engine/erasure-intake.js";
 import type { Logger, RequestStore } from "../../src/engine/ports.js";
 import { startLocalHost } from "../../src/local/host.js";
 import { enqueueErasure } from "../../src/public.js";
