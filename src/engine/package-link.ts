@@ -1,10 +1,11 @@
-import { actorOf, authorize, mayActOnOrg, type Caller } from "../domain/access.js";
+import { actorOf, authorize, type Caller } from "../domain/access.js";
 import type { AuditDraft } from "../domain/audit.js";
 import { EngineError } from "../domain/errors.js";
 import type { Delivery, PrivacyRequestRecord, RequestChange } from "../domain/privacy-request.js";
 import type { Runtime } from "../runtime.js";
 import { mutate } from "./commit.js";
 import type { Logger } from "./ports.js";
+import { visible } from "./requests.js";
 
 /**
  * Handing over the read link of an access or portability package. The link is a bearer
@@ -22,8 +23,6 @@ export interface PackageLink {
 }
 
 export const PACKAGE_LINK_ISSUED = "package.link-issued";
-
-const notFound = () => new EngineError("not-found", "Request not found", { reason: "request-not-found" });
 
 /** The request's package if a link to it may be issued now, else the 409 that says why not. */
 function availablePackage(record: PrivacyRequestRecord, now: Date): Delivery {
@@ -57,8 +56,7 @@ function linkIssued(record: PrivacyRequestRecord, caller: Caller, delivery: Deli
  */
 export async function issuePackageLink(rt: Runtime, caller: Caller, id: string, log: Logger): Promise<PackageLink> {
   authorize(caller, "package:link");
-  const found = await rt.requests.get(id);
-  if (found === undefined || !mayActOnOrg(caller, found.value.orgId)) throw notFound();
+  const found = visible(caller, await rt.requests.get(id));
   const delivery = availablePackage(found.value, rt.now());
   // A fresh signature per issue, expiring with the package (the store caps it further under a user delegation key).
   const url = await rt.packages.downloadLink(delivery.blobName, new Date(delivery.expiresAt));

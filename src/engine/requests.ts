@@ -33,7 +33,7 @@ function textDigest(rt: Runtime, requestId: string, text: string): string {
 const notFound = () => new EngineError("not-found", "Request not found", { reason: "request-not-found" });
 
 /** Another org's request is indistinguishable from a missing one (no enumeration). */
-function visible(caller: Caller, request: Versioned<PrivacyRequestRecord> | undefined): Versioned<PrivacyRequestRecord> {
+export function visible(caller: Caller, request: Versioned<PrivacyRequestRecord> | undefined): Versioned<PrivacyRequestRecord> {
   if (request === undefined || !mayActOnOrg(caller, request.value.orgId)) throw notFound();
   return request;
 }
