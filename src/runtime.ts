@@ -27,6 +27,8 @@ import type {
   WorkQueue,
 } from "./engine/ports.js";
 import type { ErasureJob } from "./engine/erasure.js";
+import { engineConfig, type EngineDeps } from "./engine/deps.js";
+import { eventsSender, serviceBusPublisher, verificationDeliverySender } from "./stores/service-bus.js";
 import { CosmosJobStore } from "./stores/cosmos-job-store.js";
 import { CosmosLegalHoldStore } from "./stores/cosmos-legal-holds.js";
 import { CosmosSubjectRegistry } from "./stores/cosmos-subject-registry.js";
@@ -49,7 +51,7 @@ import { CosmosRetentionNoticeStore, CosmosSweepStore } from "./stores/cosmos-sw
  * Everything a use case may touch, built once per process from settings (the composition root).
  * Handlers ask for it lazily, so importing a function module never connects to anything.
  */
-export interface Runtime {
+export interface Runtime extends EngineDeps {
   readonly settings: Settings;
   readonly dataMap: DataMap;
   readonly now: () => Date;
@@ -98,8 +100,13 @@ export function createRuntime(settings: Settings, options: RuntimeOptions = {}):
   const queues = QueueServiceClient.fromConnectionString(settings.AzureWebJobsStorage);
   const privacy = cosmos.database(settings.PRIVACY_DATABASE);
   const platform = cosmos.database(settings.PLATFORM_DATABASE);
+  const events = eventsSender(settings);
+  const delivery = verificationDeliverySender(settings);
   return {
     settings,
+    config: engineConfig(settings),
+    events: events === undefined ? undefined : serviceBusPublisher(events),
+    verificationDelivery: delivery === undefined ? undefined : serviceBusPublisher(delivery),
     dataMap: loadDataMap(settings.PRIVACY_DATA_MAP_PATH),
     platformItems: new CosmosPlatformItems(cosmos),
     blobSource: new AzureBlobSource(blobs),

@@ -92,6 +92,29 @@ export interface OrgDirectory {
   idsPage(page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>>;
 }
 
+/** One message for the events topic or the verification delivery queue. */
+export interface EventMessage {
+  readonly body: unknown;
+  /** The event id: consumers and the broker's duplicate detection key on it. */
+  readonly messageId: string;
+  readonly contentType: "application/json";
+  readonly subject: string;
+  readonly applicationProperties: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A batch being filled; `tryAdd` is false when the message does not fit (the batch is full, or it is too large for any). */
+export interface EventBatch {
+  tryAdd(message: EventMessage): boolean;
+  readonly count: number;
+}
+
+/** A destination for events (the events topic, the delivery queue). Adapter: src/stores/service-bus.ts. */
+export interface EventPublisher {
+  createBatch(): Promise<EventBatch>;
+  /** Sends the batch as one unit; throws when it was not accepted. */
+  send(batch: EventBatch): Promise<void>;
+}
+
 export interface HealthProbe {
   readonly name: string;
   check(): Promise<void>;

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { DefaultAzureCredential } from "@azure/identity";
-import { isServiceBusError, ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import { isServiceBusError, ServiceBusClient, type ServiceBusMessageBatch, type ServiceBusSender } from "@azure/service-bus";
 import type { Settings } from "../config/settings.js";
 import { EngineError } from "../domain/errors.js";
+import type { EventBatch, EventMessage, EventPublisher } from "../engine/ports.js";
 import { ErasureMessageV1, MessageId, PRODUCER_PROPERTY, ProducerName } from "../domain/erasure-message.js";
 
 /**
@@ -66,6 +67,27 @@ export function eventsSender(settings: ServiceBusSettings): ServiceBusSender | u
  */
 export function verificationDeliverySender(settings: ServiceBusSettings): ServiceBusSender | undefined {
   return senderFor(settings, settings.PRIVACY_VERIFICATION_DELIVERY_QUEUE);
+}
+
+class ServiceBusEventBatch implements EventBatch {
+  constructor(readonly batch: ServiceBusMessageBatch) {}
+  tryAdd(message: EventMessage): boolean {
+    return this.batch.tryAddMessage({ ...message, applicationProperties: { ...message.applicationProperties } });
+  }
+  get count(): number {
+    return this.batch.count;
+  }
+}
+
+/** The engine's event port over one Service Bus sender (its batches keep the SDK's size rule). */
+export function serviceBusPublisher(sender: Pick<ServiceBusSender, "createMessageBatch" | "sendMessages">): EventPublisher {
+  return {
+    createBatch: async () => new ServiceBusEventBatch(await sender.createMessageBatch()),
+    send: async (batch) => {
+      if (!(batch instanceof ServiceBusEventBatch)) throw new TypeError("not a batch of this publisher");
+      await sender.sendMessages(batch.batch);
+    },
+  };
 }
 
 /** Closes the cached client (shutdown, tests). */
