@@ -69,11 +69,21 @@ export function mayActOnOrg(caller: Caller, orgId: string): boolean {
   return caller.orgs === "*" || caller.orgs.includes(orgId);
 }
 
+declare const granted: unique symbol;
+
+/**
+ * A caller whose role was checked for the actions `A`. Only `authorize` makes one, so a use case
+ * that takes `Authorized<"request:read">` cannot be reached without the check, and the check runs
+ * once per call: at the route (before any input is read) or at the trigger that acts for the engine.
+ */
+export type Authorized<A extends Action> = Caller & { readonly [granted]: { readonly [K in A]: true } };
+
 /** The role check every route starts with: a 403 when the role may never do this. */
-export function authorize(caller: Caller, action: Action): void {
+export function authorize<A extends Action>(caller: Caller, action: A): Authorized<A> {
   if (!mayPerform(caller, action)) {
     throw new EngineError("forbidden", `The role ${caller.role} may not do ${action}`, { reason: "role-forbidden" });
   }
+  return caller as Authorized<A>;
 }
 
 /** The caller as the audit trail names it: kind, id and role, never a credential. */
