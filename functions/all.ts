@@ -1,10 +1,36 @@
+import type { EngineDeps } from "../src/engine/deps.js";
 import type { FunctionDefinition } from "../src/hosting/definition.js";
-import { backgroundFunctions } from "./background.js";
-import { registryFunctions } from "./registry.js";
-import { requestFunctions } from "./requests.js";
-import { serviceBusFunctions } from "./service-bus.js";
-import { sweepFunctions } from "./sweeps.js";
-import { systemFunctions } from "./system.js";
+import { backgroundFunctions, backgroundHandlers } from "./background.js";
+import { registryFunctions, registryHandlers } from "./registry.js";
+import { requestFunctions, requestHandlers } from "./requests.js";
+import { serviceBusFunctions, serviceBusHandlers } from "./service-bus.js";
+import { sweepFunctions, sweepHandlers } from "./sweeps.js";
+import { systemFunctions, systemHandlers } from "./system.js";
 
-/** Every function of the engine, described once; both hosts read this list. */
-export const allFunctions: readonly FunctionDefinition[] = [...systemFunctions, ...requestFunctions, ...registryFunctions, ...backgroundFunctions, ...serviceBusFunctions, ...sweepFunctions];
+// Every function of the engine, built from the deps it is given. Both hosts (functions/index.ts
+// for Azure, src/local/host for `npm start`) register what `allFunctions` returns.
+
+/** Every handler by name: tests call these, and `allFunctions` registers the same ones. */
+export function allHandlers(deps: EngineDeps) {
+  return {
+    ...systemHandlers(deps),
+    ...requestHandlers(deps),
+    ...registryHandlers(deps),
+    ...backgroundHandlers(deps),
+    ...serviceBusHandlers(deps),
+    ...sweepHandlers(deps),
+  };
+}
+
+export type AllHandlers = ReturnType<typeof allHandlers>;
+
+export function allFunctions(deps: EngineDeps, h: AllHandlers = allHandlers(deps)): readonly FunctionDefinition[] {
+  return [
+    ...systemFunctions(deps, h),
+    ...requestFunctions(deps, h),
+    ...registryFunctions(deps, h),
+    ...backgroundFunctions(deps, h),
+    ...serviceBusFunctions(deps, h),
+    ...sweepFunctions(deps, h),
+  ];
+}

@@ -14,12 +14,9 @@ import { OrgId, type RequestType } from "../src/domain/request.js";
 import { SWEEP_KINDS } from "../src/domain/sweep-run.js";
 import type { StorageQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
 import { contextLogger } from "../src/hosting/logger.js";
-import { runtime } from "../src/runtime.js";
+import type { EngineDeps } from "../src/engine/deps.js";
 
-/** Timers and queue triggers: the deadline check and the engine's work queue. */
-export async function deadlineCheckHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  await checkDeadlines(runtime(), contextLogger(context));
-}
+// Timers and queue triggers: the deadline check, package expiry, the sweeps and the engine's work queue.
 
 /** A request to work on, or one org's step of a sweep run. */
 const WorkMessage = z.union([z.object({ requestId: z.uuid() }), z.object({ sweep: z.enum(SWEEP_KINDS), runId: z.string().min(1).max(128), orgId: OrgId })]);
@@ -37,51 +34,63 @@ export const executors: Readonly<Record<RequestType, Executor>> = {
   "consent-withdrawal": runSuppression,
 };
 
-/**
- * One work item. A malformed message is logged (its shape, not its content) and completed: it
- * cannot succeed on retry. A transient failure throws, so the host redelivers it and, after
- * five tries, moves it to the poison queue.
- */
-export async function workQueueHandler(message: unknown, context: InvocationContext): Promise<void> {
-  const log = contextLogger(context);
-  const parsed = WorkMessage.safeParse(message);
-  if (!parsed.success) {
-    log.warn("malformed work item completed without action", { kind: typeof message });
-    return;
+export function backgroundHandlers(deps: EngineDeps) {
+  async function deadlineCheckHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+    await checkDeadlines(deps, contextLogger(context));
   }
-  // The host counts deliveries; the executor fails the request on the last one.
-  if ("sweep" in parsed.data) {
-    await runSweepStep(runtime(), parsed.data, log);
-    return;
+
+  /**
+   * One work item. A malformed message is logged (its shape, not its content) and completed: it
+   * cannot succeed on retry. A transient failure throws, so the host redelivers it and, after
+   * five tries, moves it to the poison queue.
+   */
+  async function workQueueHandler(message: unknown, context: InvocationContext): Promise<void> {
+    const log = contextLogger(context);
+    const parsed = WorkMessage.safeParse(message);
+    if (!parsed.success) {
+      log.warn("malformed work item completed without action", { kind: typeof message });
+      return;
+    }
+    // The host counts deliveries; the executor fails the request on the last one.
+    if ("sweep" in parsed.data) {
+      await runSweepStep(deps, parsed.data, log);
+      return;
+    }
+    const attempt = z.coerce.number().int().min(1).catch(1).parse(context.triggerMetadata?.dequeueCount);
+    await processWorkItem(deps, parsed.data.requestId, executors, { attempt }, log);
   }
-  const attempt = z.coerce.number().int().min(1).catch(1).parse(context.triggerMetadata?.dequeueCount);
-  await processWorkItem(runtime(), parsed.data.requestId, executors, { attempt }, log);
+
+  async function packageExpiryHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+    await deleteExpiredPackages(deps, contextLogger(context));
+  }
+
+  /** The daily retention sweep: a run, fanned out one work message per org. */
+  async function retentionSweepHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+    await startSweep(deps, "retention", { kind: "timer" }, contextLogger(context));
+  }
+
+  /** The hourly children's-data sweep. */
+  async function childrenSweepHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+    await startSweep(deps, "children", { kind: "timer" }, contextLogger(context));
+  }
+
+  return { deadlineCheckHandler, workQueueHandler, packageExpiryHandler, retentionSweepHandler, childrenSweepHandler };
 }
 
-export async function packageExpiryHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  await deleteExpiredPackages(runtime(), contextLogger(context));
-}
+export type BackgroundHandlers = ReturnType<typeof backgroundHandlers>;
 
-/** The daily retention sweep: a run, fanned out one work message per org. */
-export async function retentionSweepHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  await startSweep(runtime(), "retention", { kind: "timer" }, contextLogger(context));
+export function backgroundFunctions(deps: EngineDeps, h: BackgroundHandlers = backgroundHandlers(deps)): readonly (TimerFunctionDefinition | StorageQueueFunctionDefinition)[] {
+    return [
+    { kind: "timer", name: "deadline-check", schedule: "%PRIVACY_DEADLINE_SCHEDULE%", handler: h.deadlineCheckHandler },
+    { kind: "timer", name: "package-expiry", schedule: "%PRIVACY_PACKAGE_SWEEP_SCHEDULE%", handler: h.packageExpiryHandler },
+    { kind: "timer", name: "retention-sweep", schedule: "%PRIVACY_RETENTION_SCHEDULE%", handler: h.retentionSweepHandler },
+    { kind: "timer", name: "children-sweep", schedule: "%PRIVACY_CHILDREN_SCHEDULE%", handler: h.childrenSweepHandler },
+    {
+      kind: "storageQueue",
+      name: "work-queue",
+      queueName: "%PRIVACY_WORK_QUEUE%",
+      connection: "AzureWebJobsStorage",
+      handler: h.workQueueHandler,
+    },
+  ];
 }
-
-/** The hourly children's-data sweep. */
-export async function childrenSweepHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  await startSweep(runtime(), "children", { kind: "timer" }, contextLogger(context));
-}
-
-export const backgroundFunctions: readonly (TimerFunctionDefinition | StorageQueueFunctionDefinition)[] = [
-  { kind: "timer", name: "deadline-check", schedule: "%PRIVACY_DEADLINE_SCHEDULE%", handler: deadlineCheckHandler },
-  { kind: "timer", name: "package-expiry", schedule: "%PRIVACY_PACKAGE_SWEEP_SCHEDULE%", handler: packageExpiryHandler },
-  { kind: "timer", name: "retention-sweep", schedule: "%PRIVACY_RETENTION_SCHEDULE%", handler: retentionSweepHandler },
-  { kind: "timer", name: "children-sweep", schedule: "%PRIVACY_CHILDREN_SCHEDULE%", handler: childrenSweepHandler },
-  {
-    kind: "storageQueue",
-    name: "work-queue",
-    queueName: "%PRIVACY_WORK_QUEUE%",
-    connection: "AzureWebJobsStorage",
-    handler: workQueueHandler,
-  },
-];

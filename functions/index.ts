@@ -1,7 +1,8 @@
 import functions from "@azure/functions";
 import type { FunctionDefinition } from "../src/hosting/definition.js";
 import { allFunctions } from "./all.js";
-import { runtime } from "../src/runtime.js";
+import { parseSettings } from "../src/config/settings.js";
+import { createRuntime } from "../src/hosting/composition.js";
 
 /**
  * The Azure entry point (package.json `main`): registers every function description with the
@@ -40,7 +41,8 @@ export function registerWithAzure(definition: FunctionDefinition): void {
 }
 
 app.setup({ enableHttpStream: false });
-// Settings and the data map are checked as the host loads the app: a bad one stops the start
-// with a message naming it, instead of failing the first invocation.
-runtime();
-for (const definition of allFunctions) registerWithAzure(definition);
+// The composition root on Azure: settings and the data map are checked as the host loads the app
+// (a bad one stops the start with a message naming it, instead of failing the first invocation),
+// and the one set of deps of this worker process is built here and handed to every function.
+const deps = createRuntime(parseSettings(process.env));
+for (const definition of allFunctions(deps)) registerWithAzure(definition);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LegalHoldBody, LegalHoldsQuery, liftHold, listHolds, placeHold } from "../src/engine/legal-holds.js";
 import { SubjectStatusQuery, subjectStatus } from "../src/engine/subject-status.js";
 import { RESTRICTION_GROUNDS, SUPPRESSION_PURPOSES } from "../src/domain/request.js";
+import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
@@ -34,90 +35,98 @@ const StatusView = z
   })
   .meta({ id: "SubjectStatus" });
 
-export const subjectStatusHandler = endpoint({
-  action: "status:read",
-  query: SubjectStatusQuery,
-  handle: async ({ caller, query, rt }) => json(200, await subjectStatus(rt, caller, query), { "cache-control": "no-store" }),
-});
+export function registryHandlers(deps: EngineDeps) {
+  const subjectStatusHandler = endpoint(deps, {
+    action: "status:read",
+    query: SubjectStatusQuery,
+    handle: async ({ caller, query, deps }) => json(200, await subjectStatus(deps, caller, query), { "cache-control": "no-store" }),
+  });
 
-export const placeHoldHandler = endpoint({
-  action: "registry:write",
-  body: LegalHoldBody,
-  handle: async ({ caller, body, rt }) => json(201, await placeHold(rt, caller, body)),
-});
+  const placeHoldHandler = endpoint(deps, {
+    action: "registry:write",
+    body: LegalHoldBody,
+    handle: async ({ caller, body, deps }) => json(201, await placeHold(deps, caller, body)),
+  });
 
-export const listHoldsHandler = endpoint({
-  action: "request:read",
-  query: LegalHoldsQuery,
-  handle: async ({ caller, query, rt }) => json(200, { items: await listHolds(rt, caller, query.orgId) }),
-});
+  const listHoldsHandler = endpoint(deps, {
+    action: "request:read",
+    query: LegalHoldsQuery,
+    handle: async ({ caller, query, deps }) => json(200, { items: await listHolds(deps, caller, query.orgId) }),
+  });
 
-export const liftHoldHandler = endpoint({
-  action: "registry:write",
-  params: HoldParams,
-  handle: async ({ caller, params, rt }) => {
-    await liftHold(rt, caller, params.orgId, params.holdId);
-    return { status: 204 };
-  },
-});
+  const liftHoldHandler = endpoint(deps, {
+    action: "registry:write",
+    params: HoldParams,
+    handle: async ({ caller, params, deps }) => {
+      await liftHold(deps, caller, params.orgId, params.holdId);
+      return { status: 204 };
+    },
+  });
 
-export const registryFunctions: readonly HttpFunctionDefinition[] = [
-  {
-    kind: "http",
-    name: "subjects-status",
-    methods: ["GET"],
-    route: "subjects/status",
-    handler: subjectStatusHandler,
-    doc: {
-      summary: "What other services may do with a subject's data: restriction, suppressed purposes, legal holds (one identifier, hashed for the lookup)",
-      tags: ["registry"],
-      query: SubjectStatusQuery,
-      responses: {
-        200: { description: "The subject's status (an unknown subject: nothing restricted or suppressed)", body: StatusView },
-        400: problem("Invalid query"),
-        401: problem("No or bad credentials"),
-        403: problem("Role may not read statuses"),
-        404: problem("An unknown org, or one the caller may not act on"),
+  return { subjectStatusHandler, placeHoldHandler, listHoldsHandler, liftHoldHandler };
+}
+
+export type RegistryHandlers = ReturnType<typeof registryHandlers>;
+
+export function registryFunctions(deps: EngineDeps, h: RegistryHandlers = registryHandlers(deps)): readonly HttpFunctionDefinition[] {
+  return [
+    {
+      kind: "http",
+      name: "subjects-status",
+      methods: ["GET"],
+      route: "subjects/status",
+      handler: h.subjectStatusHandler,
+      doc: {
+        summary: "What other services may do with a subject's data: restriction, suppressed purposes, legal holds (one identifier, hashed for the lookup)",
+        tags: ["registry"],
+        query: SubjectStatusQuery,
+        responses: {
+          200: { description: "The subject's status (an unknown subject: nothing restricted or suppressed)", body: StatusView },
+          400: problem("Invalid query"),
+          401: problem("No or bad credentials"),
+          403: problem("Role may not read statuses"),
+          404: problem("An unknown org, or one the caller may not act on"),
+        },
       },
     },
-  },
-  {
-    kind: "http",
-    name: "legal-holds-place",
-    methods: ["POST"],
-    route: "legal-holds",
-    handler: placeHoldHandler,
-    doc: {
-      summary: "Place a legal hold on a subject, a category, or both (privacy-admin)",
-      tags: ["registry"],
-      body: LegalHoldBody,
-      responses: { 201: { description: "Placed", body: HoldView }, 400: problem("Invalid body"), 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("Unknown org") },
+    {
+      kind: "http",
+      name: "legal-holds-place",
+      methods: ["POST"],
+      route: "legal-holds",
+      handler: h.placeHoldHandler,
+      doc: {
+        summary: "Place a legal hold on a subject, a category, or both (privacy-admin)",
+        tags: ["registry"],
+        body: LegalHoldBody,
+        responses: { 201: { description: "Placed", body: HoldView }, 400: problem("Invalid body"), 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("Unknown org") },
+      },
     },
-  },
-  {
-    kind: "http",
-    name: "legal-holds-list",
-    methods: ["GET"],
-    route: "legal-holds",
-    handler: listHoldsHandler,
-    doc: {
-      summary: "An org's legal holds",
-      tags: ["registry"],
-      query: LegalHoldsQuery,
-      responses: { 200: { description: "Holds", body: z.object({ items: z.array(HoldView) }) }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read") },
+    {
+      kind: "http",
+      name: "legal-holds-list",
+      methods: ["GET"],
+      route: "legal-holds",
+      handler: h.listHoldsHandler,
+      doc: {
+        summary: "An org's legal holds",
+        tags: ["registry"],
+        query: LegalHoldsQuery,
+        responses: { 200: { description: "Holds", body: z.object({ items: z.array(HoldView) }) }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read") },
+      },
     },
-  },
-  {
-    kind: "http",
-    name: "legal-holds-lift",
-    methods: ["DELETE"],
-    route: "legal-holds/{orgId}/{holdId}",
-    handler: liftHoldHandler,
-    doc: {
-      summary: "Lift a legal hold (privacy-admin)",
-      tags: ["registry"],
-      params: { orgId: OrgId, holdId: z.uuid() },
-      responses: { 204: { description: "Lifted" }, 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("No such hold") },
+    {
+      kind: "http",
+      name: "legal-holds-lift",
+      methods: ["DELETE"],
+      route: "legal-holds/{orgId}/{holdId}",
+      handler: h.liftHoldHandler,
+      doc: {
+        summary: "Lift a legal hold (privacy-admin)",
+        tags: ["registry"],
+        params: { orgId: OrgId, holdId: z.uuid() },
+        responses: { 204: { description: "Lifted" }, 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("No such hold") },
+      },
     },
-  },
-];
+  ];
+}

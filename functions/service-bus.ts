@@ -3,8 +3,7 @@ import { receiveErasureMessage } from "../src/engine/erasure-intake.js";
 import { dispatchOutbox } from "../src/engine/outbox-dispatch.js";
 import type { ServiceBusQueueFunctionDefinition, TimerFunctionDefinition } from "../src/hosting/definition.js";
 import { contextLogger } from "../src/hosting/logger.js";
-import { runtime } from "../src/runtime.js";
-import { eventsSender, verificationDeliverySender } from "../src/stores/service-bus.js";
+import type { EngineDeps } from "../src/engine/deps.js";
 
 /**
  * Service Bus: the erasure intake queue, and the timer that drains the outbox to the events topic
@@ -25,40 +24,46 @@ export function messageBody(message: unknown): unknown {
   }
 }
 
-/**
- * One erasure message. Returning completes it (a request opened, or found already opened, or the
- * message rejected and audited); throwing abandons it, so the broker redelivers it and, after its
- * max delivery count, dead-letters it.
- */
-export async function erasureIntakeHandler(message: unknown, context: InvocationContext): Promise<void> {
-  const metadata = context.triggerMetadata ?? {};
-  await receiveErasureMessage(
-    runtime(),
-    messageBody(message),
+export function serviceBusHandlers(deps: EngineDeps) {
+  /**
+   * One erasure message. Returning completes it (a request opened, or found already opened, or the
+   * message rejected and audited); throwing abandons it, so the broker redelivers it and, after its
+   * max delivery count, dead-letters it.
+   */
+  async function erasureIntakeHandler(message: unknown, context: InvocationContext): Promise<void> {
+    const metadata = context.triggerMetadata ?? {};
+    await receiveErasureMessage(
+      deps,
+      messageBody(message),
+      {
+        messageId: metadata.messageId,
+        deliveryCount: metadata.deliveryCount,
+        // The message's application properties, where the producer names itself (`privacyProducer`);
+        // older hosts call the bag `userProperties`.
+        applicationProperties: metadata.applicationProperties ?? metadata.userProperties,
+      },
+      contextLogger(context),
+    );
+  }
+
+  async function outboxDispatchHandler(_timer: Timer, context: InvocationContext): Promise<void> {
+    await dispatchOutbox(deps, contextLogger(context));
+  }
+
+  return { erasureIntakeHandler, outboxDispatchHandler };
+}
+
+export type ServiceBusHandlers = ReturnType<typeof serviceBusHandlers>;
+
+export function serviceBusFunctions(deps: EngineDeps, h: ServiceBusHandlers = serviceBusHandlers(deps)): readonly (ServiceBusQueueFunctionDefinition | TimerFunctionDefinition)[] {
+    return [
     {
-      messageId: metadata.messageId,
-      deliveryCount: metadata.deliveryCount,
-      // The message's application properties, where the producer names itself (`privacyProducer`);
-      // older hosts call the bag `userProperties`.
-      applicationProperties: metadata.applicationProperties ?? metadata.userProperties,
+      kind: "serviceBusQueue",
+      name: "erasure-intake",
+      queueName: "%PRIVACY_SERVICE_BUS_QUEUE%",
+      connection: "ServiceBusConnection",
+      handler: h.erasureIntakeHandler,
     },
-    contextLogger(context),
-  );
+    { kind: "timer", name: "outbox-dispatch", schedule: "%PRIVACY_OUTBOX_SCHEDULE%", handler: h.outboxDispatchHandler },
+  ];
 }
-
-export async function outboxDispatchHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  const rt = runtime();
-  const delivery = verificationDeliverySender(rt.settings);
-  await dispatchOutbox(rt, eventsSender(rt.settings), contextLogger(context), delivery === undefined ? {} : { verificationDelivery: delivery });
-}
-
-export const serviceBusFunctions: readonly (ServiceBusQueueFunctionDefinition | TimerFunctionDefinition)[] = [
-  {
-    kind: "serviceBusQueue",
-    name: "erasure-intake",
-    queueName: "%PRIVACY_SERVICE_BUS_QUEUE%",
-    connection: "ServiceBusConnection",
-    handler: erasureIntakeHandler,
-  },
-  { kind: "timer", name: "outbox-dispatch", schedule: "%PRIVACY_OUTBOX_SCHEDULE%", handler: outboxDispatchHandler },
-];

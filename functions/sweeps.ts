@@ -2,6 +2,7 @@ import { z } from "zod";
 import { OrgId } from "../src/domain/request.js";
 import { SWEEP_KINDS } from "../src/domain/sweep-run.js";
 import { listSweeps, previewRetention, sweepOrgNow } from "../src/engine/sweeps.js";
+import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
@@ -63,67 +64,75 @@ const RunView = z
 
 const StartedView = z.object({ runId: z.string(), kind: z.enum(SWEEP_KINDS), trigger: z.literal("on-demand"), startedAt: z.string(), orgs: z.number() }).meta({ id: "SweepStarted" });
 
-export const previewRetentionHandler = endpoint({
-  action: "sweep:read",
-  query: OrgQuery,
-  handle: async ({ caller, query, rt, log }) => json(200, await previewRetention(rt, caller, query.orgId, log)),
-});
+export function sweepHandlers(deps: EngineDeps) {
+  const previewRetentionHandler = endpoint(deps, {
+    action: "sweep:read",
+    query: OrgQuery,
+    handle: async ({ caller, query, deps, log }) => json(200, await previewRetention(deps, caller, query.orgId, log)),
+  });
 
-export const listSweepsHandler = endpoint({
-  action: "sweep:read",
-  query: ListSweepsQuery,
-  handle: async ({ caller, query, rt }) => json(200, { items: await listSweeps(rt, caller, query) }),
-});
+  const listSweepsHandler = endpoint(deps, {
+    action: "sweep:read",
+    query: ListSweepsQuery,
+    handle: async ({ caller, query, deps }) => json(200, { items: await listSweeps(deps, caller, query) }),
+  });
 
-export const sweepOrgHandler = endpoint({
-  action: "sweep:run",
-  params: KindParams,
-  query: OrgQuery,
-  handle: async ({ caller, params, query, rt, log }) => {
-    const run = await sweepOrgNow(rt, caller, params.kind, query.orgId, log);
-    return json(202, { runId: run.runId, kind: run.kind, trigger: "on-demand", startedAt: run.startedAt, orgs: run.orgs });
-  },
-});
+  const sweepOrgHandler = endpoint(deps, {
+    action: "sweep:run",
+    params: KindParams,
+    query: OrgQuery,
+    handle: async ({ caller, params, query, deps, log }) => {
+      const run = await sweepOrgNow(deps, caller, params.kind, query.orgId, log);
+      return json(202, { runId: run.runId, kind: run.kind, trigger: "on-demand", startedAt: run.startedAt, orgs: run.orgs });
+    },
+  });
 
-export const sweepFunctions: readonly HttpFunctionDefinition[] = [
-  {
-    kind: "http",
-    name: "sweeps-retention-preview",
-    methods: ["POST"],
-    route: "sweeps/retention/preview",
-    handler: previewRetentionHandler,
-    doc: {
-      summary: "What the retention and children's sweeps would notice and erase in an org now, by category; changes nothing",
-      tags: ["sweeps"],
-      query: OrgQuery,
-      responses: { 200: { description: "Preview", body: PreviewView }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read sweeps"), 404: problem("Unknown org, or one the caller may not act on") },
+  return { previewRetentionHandler, listSweepsHandler, sweepOrgHandler };
+}
+
+export type SweepHandlers = ReturnType<typeof sweepHandlers>;
+
+export function sweepFunctions(deps: EngineDeps, h: SweepHandlers = sweepHandlers(deps)): readonly HttpFunctionDefinition[] {
+  return [
+    {
+      kind: "http",
+      name: "sweeps-retention-preview",
+      methods: ["POST"],
+      route: "sweeps/retention/preview",
+      handler: h.previewRetentionHandler,
+      doc: {
+        summary: "What the retention and children's sweeps would notice and erase in an org now, by category; changes nothing",
+        tags: ["sweeps"],
+        query: OrgQuery,
+        responses: { 200: { description: "Preview", body: PreviewView }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read sweeps"), 404: problem("Unknown org, or one the caller may not act on") },
+      },
     },
-  },
-  {
-    kind: "http",
-    name: "sweeps-list",
-    methods: ["GET"],
-    route: "sweeps",
-    handler: listSweepsHandler,
-    doc: {
-      summary: "Recent sweep runs, newest first, with counts, durations and each org's checkpoint",
-      tags: ["sweeps"],
-      query: ListSweepsQuery,
-      responses: { 200: { description: "Runs", body: z.object({ items: z.array(RunView) }) }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read sweeps") },
+    {
+      kind: "http",
+      name: "sweeps-list",
+      methods: ["GET"],
+      route: "sweeps",
+      handler: h.listSweepsHandler,
+      doc: {
+        summary: "Recent sweep runs, newest first, with counts, durations and each org's checkpoint",
+        tags: ["sweeps"],
+        query: ListSweepsQuery,
+        responses: { 200: { description: "Runs", body: z.object({ items: z.array(RunView) }) }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read sweeps") },
+      },
     },
-  },
-  {
-    kind: "http",
-    name: "sweeps-run",
-    methods: ["POST"],
-    route: "sweeps/{kind}",
-    handler: sweepOrgHandler,
-    doc: {
-      summary: "Sweep one org now (children: erase its children's data without notice; retention: notice and erase as the daily run would)",
-      tags: ["sweeps"],
-      params: { kind: z.enum(SWEEP_KINDS) },
-      query: OrgQuery,
-      responses: { 202: { description: "Run started; it proceeds through the work queue", body: StartedView }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not start sweeps"), 404: problem("Unknown org or kind") },
+    {
+      kind: "http",
+      name: "sweeps-run",
+      methods: ["POST"],
+      route: "sweeps/{kind}",
+      handler: h.sweepOrgHandler,
+      doc: {
+        summary: "Sweep one org now (children: erase its children's data without notice; retention: notice and erase as the daily run would)",
+        tags: ["sweeps"],
+        params: { kind: z.enum(SWEEP_KINDS) },
+        query: OrgQuery,
+        responses: { 202: { description: "Run started; it proceeds through the work queue", body: StartedView }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not start sweeps"), 404: problem("Unknown org or kind") },
+      },
     },
-  },
-];
+  ];
+}

@@ -1,4 +1,5 @@
 import { toEngineError } from "../src/domain/errors.js";
+import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { buildOpenApi } from "../src/http/openapi.js";
@@ -14,24 +15,6 @@ const HealthView = z
     stores: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
   })
   .meta({ id: "Health" });
-
-export const healthHandler = endpoint({
-  anonymous: true,
-  handle: async ({ rt }) => {
-    const results = await Promise.all(
-      rt.health.map(async (probe): Promise<[string, { ok: boolean; error?: string }]> => {
-        try {
-          await withTimeout(probe.check(), 5000);
-          return [probe.name, { ok: true }];
-        } catch (thrown) {
-          return [probe.name, { ok: false, error: toEngineError(thrown).code === "internal" ? "not answering" : "unavailable" }];
-        }
-      }),
-    );
-    const ok = results.every(([, r]) => r.ok);
-    return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", version: ENGINE_VERSION, stores: Object.fromEntries(results) });
-  },
-});
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -49,59 +32,86 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-let openApiDocument: string | undefined;
-
-/** Any caller may read the API description (every route but health needs a caller). */
-export const openApiHandler = endpoint({
-  handle: async () => {
-    if (openApiDocument === undefined) {
-      // Imported at call time: the list of all functions includes this one.
-      const { allFunctions } = await import("./all.js");
-      const http = allFunctions.filter((f): f is HttpFunctionDefinition => f.kind === "http");
-      openApiDocument = JSON.stringify(buildOpenApi(http, { title: "privacy-engine", version: ENGINE_VERSION }));
-    }
-    return { status: 200, headers: { "content-type": "application/json" }, body: openApiDocument };
-  },
-});
-
-/** The active data map (privacy roles and auditors). */
-export const dataMapHandler = endpoint({
-  action: "request:read",
-  handle: ({ rt }) => Promise.resolve(json(200, rt.dataMap)),
-});
-
-export const systemFunctions: readonly HttpFunctionDefinition[] = [
-  {
-    kind: "http",
-    name: "data-map",
-    methods: ["GET"],
-    route: "data-map",
-    handler: dataMapHandler,
-    doc: {
-      summary: "The active data map: containers, blob layouts, categories",
-      tags: ["system"],
-      responses: { 200: { description: "The data map", body: DataMapSchema }, 401: { description: "No or bad credentials" }, 403: { description: "Role may not read" } },
+export function systemHandlers(deps: EngineDeps) {
+  const healthHandler = endpoint(deps, {
+    anonymous: true,
+    handle: async ({ deps }) => {
+      const results = await Promise.all(
+        deps.health.map(async (probe): Promise<[string, { ok: boolean; error?: string }]> => {
+          try {
+            await withTimeout(probe.check(), 5000);
+            return [probe.name, { ok: true }];
+          } catch (thrown) {
+            return [probe.name, { ok: false, error: toEngineError(thrown).code === "internal" ? "not answering" : "unavailable" }];
+          }
+        }),
+      );
+      const ok = results.every(([, r]) => r.ok);
+      return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", version: ENGINE_VERSION, stores: Object.fromEntries(results) });
     },
-  },
-  {
-    kind: "http",
-    name: "health",
-    methods: ["GET"],
-    route: "health",
-    handler: healthHandler,
-    doc: {
-      summary: "Whether each store answers",
-      tags: ["system"],
-      anonymous: true,
-      responses: { 200: { description: "All stores answer", body: HealthView }, 503: { description: "A store does not answer", body: HealthView } },
+  });
+
+  let openApiDocument: string | undefined;
+
+  /** Any caller may read the API description (every route but health needs a caller). */
+  const openApiHandler = endpoint(deps, {
+    handle: async () => {
+      if (openApiDocument === undefined) {
+        // Imported at call time: the list of all functions includes this one. Only the
+        // descriptions are read; the handlers built alongside them are never called.
+        const { allFunctions } = await import("./all.js");
+        const http = allFunctions(deps).filter((f): f is HttpFunctionDefinition => f.kind === "http");
+        openApiDocument = JSON.stringify(buildOpenApi(http, { title: "privacy-engine", version: ENGINE_VERSION }));
+      }
+      return { status: 200, headers: { "content-type": "application/json" }, body: openApiDocument };
     },
-  },
-  {
-    kind: "http",
-    name: "openapi",
-    methods: ["GET"],
-    route: "openapi.json",
-    handler: openApiHandler,
-    doc: { summary: "This API's OpenAPI 3.1 document", tags: ["system"], responses: { 200: { description: "OpenAPI 3.1 document" }, 401: { description: "No or bad credentials" } } },
-  },
-];
+  });
+
+  /** The active data map (privacy roles and auditors). */
+  const dataMapHandler = endpoint(deps, {
+    action: "request:read",
+    handle: ({ deps }) => Promise.resolve(json(200, deps.dataMap)),
+  });
+
+  return { healthHandler, openApiHandler, dataMapHandler };
+}
+
+export type SystemHandlers = ReturnType<typeof systemHandlers>;
+
+export function systemFunctions(deps: EngineDeps, h: SystemHandlers = systemHandlers(deps)): readonly HttpFunctionDefinition[] {
+  return [
+    {
+      kind: "http",
+      name: "data-map",
+      methods: ["GET"],
+      route: "data-map",
+      handler: h.dataMapHandler,
+      doc: {
+        summary: "The active data map: containers, blob layouts, categories",
+        tags: ["system"],
+        responses: { 200: { description: "The data map", body: DataMapSchema }, 401: { description: "No or bad credentials" }, 403: { description: "Role may not read" } },
+      },
+    },
+    {
+      kind: "http",
+      name: "health",
+      methods: ["GET"],
+      route: "health",
+      handler: h.healthHandler,
+      doc: {
+        summary: "Whether each store answers",
+        tags: ["system"],
+        anonymous: true,
+        responses: { 200: { description: "All stores answer", body: HealthView }, 503: { description: "A store does not answer", body: HealthView } },
+      },
+    },
+    {
+      kind: "http",
+      name: "openapi",
+      methods: ["GET"],
+      route: "openapi.json",
+      handler: h.openApiHandler,
+      doc: { summary: "This API's OpenAPI 3.1 document", tags: ["system"], responses: { 200: { description: "OpenAPI 3.1 document" }, 401: { description: "No or bad credentials" } } },
+    },
+  ];
+}

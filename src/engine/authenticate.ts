@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ROLE_NAMES, type Role, type Settings } from "../config/settings.js";
+import { ROLE_NAMES, type Role } from "../config/settings.js";
+import type { EngineConfig } from "./deps.js";
 import type { Caller } from "../domain/access.js";
 import { EngineError } from "../domain/errors.js";
 import { digestsEqual, sha256Hex } from "../domain/subject-key.js";
@@ -16,7 +17,10 @@ const unauthenticated = (message: string) => new EngineError("unauthenticated", 
  * Resolves the caller. API keys are kept in settings as SHA-256 hashes and compared in constant
  * time against every configured key (no early exit, so timing does not reveal which matched).
  */
-export function authenticate(credentials: Credentials, settings: Settings): Caller {
+/** The settings that decide who a caller is. */
+export type AuthConfig = Pick<EngineConfig, "PRIVACY_API_KEYS" | "PRIVACY_DEV_API_KEY" | "PRIVACY_EASYAUTH_ENABLED" | "PRIVACY_EASYAUTH_TENANT_ID" | "PRIVACY_EASYAUTH_AUDIENCE">;
+
+export function authenticate(credentials: Credentials, settings: AuthConfig): Caller {
   // Off (the default), the principal header is never read: anyone can send one.
   if (settings.PRIVACY_EASYAUTH_ENABLED && credentials.clientPrincipal) {
     return fromClientPrincipal(credentials.clientPrincipal, settings);
@@ -60,7 +64,7 @@ const TENANT_CLAIMS = ["http://schemas.microsoft.com/identity/claims/tenantid", 
  * exactly once. The tenant id is a GUID (compared case-insensitively); the audience is compared
  * exactly (an application id URI and the bare client id are different settings).
  */
-function checkTenantAudienceIssuer(values: (types: readonly string[]) => string[], settings: Settings): void {
+function checkTenantAudienceIssuer(values: (types: readonly string[]) => string[], settings: AuthConfig): void {
   const tenant = settings.PRIVACY_EASYAUTH_TENANT_ID?.toLowerCase();
   const audience = settings.PRIVACY_EASYAUTH_AUDIENCE;
   // parseSettings refuses Easy Auth without both; refuse here too rather than trust any tenant.
@@ -86,7 +90,7 @@ function checkTenantAudienceIssuer(values: (types: readonly string[]) => string[
  * parseSettings allows only on the platform, behind App Service Authentication, whose front end
  * strips a forged header), and only for a principal of the configured tenant and audience.
  */
-function fromClientPrincipal(header: string, settings: Settings): Caller {
+function fromClientPrincipal(header: string, settings: AuthConfig): Caller {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(header, "base64").toString("utf8"));

@@ -2,10 +2,11 @@ import { chainEntries } from "../domain/audit.js";
 import { EngineError, isStale, toEngineError } from "../domain/errors.js";
 import type { OutboxEvent } from "../domain/events.js";
 import type { PendingEffects, PrivacyRequestRecord, RequestChange } from "../domain/privacy-request.js";
-import type { Runtime } from "../runtime.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger, Versioned } from "./ports.js";
 
-type Stores = Pick<Runtime, "requests" | "audit" | "outbox" | "work">;
+/** The stores a commit writes: the request document, then its audit entries, events and work item. */
+export type CommitDeps = Pick<EngineDeps, "requests" | "audit" | "outbox" | "work">;
 
 /**
  * Commits a change in one document write: the new state, its chained audit entries, its events
@@ -14,7 +15,7 @@ type Stores = Pick<Runtime, "requests" | "audit" | "outbox" | "work">;
  * `pending`, where the next commit carries them over and the hourly check flushes them.
  */
 export async function commit(
-  stores: Stores,
+  deps: CommitDeps,
   current: Versioned<PrivacyRequestRecord> | undefined,
   change: RequestChange,
   log: Logger,
@@ -44,24 +45,24 @@ export async function commit(
   };
   const { pending: _drop, ...rest } = change.record;
   const record: PrivacyRequestRecord = { ...rest, ...(head === undefined ? {} : { auditHead: head }), pending };
-  const saved = current === undefined ? await stores.requests.create(record) : await stores.requests.replace(record, current.etag);
-  return flushEffects(stores, saved, log);
+  const saved = current === undefined ? await deps.requests.create(record) : await deps.requests.replace(record, current.etag);
+  return flushEffects(deps, saved, log);
 }
 
 /** Copies a request's pending effects to their stores, then clears them. Safe to repeat. */
 export async function flushEffects(
-  stores: Stores,
+  deps: CommitDeps,
   saved: Versioned<PrivacyRequestRecord>,
   log: Logger,
 ): Promise<Versioned<PrivacyRequestRecord>> {
   const pending = saved.value.pending;
   if (pending === undefined) return saved;
   try {
-    await stores.audit.write(pending.audit);
-    await stores.outbox.write(pending.events);
-    if (pending.enqueue) await stores.work.enqueue({ requestId: saved.value.id });
+    await deps.audit.write(pending.audit);
+    await deps.outbox.write(pending.events);
+    if (pending.enqueue) await deps.work.enqueue({ requestId: saved.value.id });
     const { pending: _done, ...cleared } = saved.value;
-    return await stores.requests.replace(cleared, saved.etag);
+    return await deps.requests.replace(cleared, saved.etag);
   } catch (thrown) {
     const error = toEngineError(thrown);
     // Someone committed after us and carried our effects over; they flush them.
@@ -79,18 +80,18 @@ export async function flushEffects(
  * `decide` is pure and may throw an EngineError (a caller's mistake changes nothing).
  */
 export async function mutate(
-  stores: Stores,
+  deps: CommitDeps,
   id: string,
   decide: (current: Versioned<PrivacyRequestRecord>) => RequestChange | undefined,
   log: Logger,
 ): Promise<Versioned<PrivacyRequestRecord>> {
   for (let attempt = 1; ; attempt += 1) {
-    const current = await stores.requests.get(id);
+    const current = await deps.requests.get(id);
     if (current === undefined) throw new EngineError("not-found", "Request not found", { reason: "request-not-found" });
     const change = decide(current);
     if (change === undefined) return current;
     try {
-      return await commit(stores, current, change, log);
+      return await commit(deps, current, change, log);
     } catch (thrown) {
       const error = toEngineError(thrown);
       if (!isStale(error) || attempt >= 5) throw error;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { actorOf, type Caller } from "../domain/access.js";
+import { actorOf, authorize, type Caller } from "../domain/access.js";
 import { chainEntries } from "../domain/audit.js";
 import { EngineError } from "../domain/errors.js";
 import type { OutboxEvent } from "../domain/events.js";
@@ -8,9 +8,9 @@ import { ERASURE_MESSAGE_KINDS, ErasureMessageV1, MessageId, PRODUCER_PROPERTY, 
 import { OrgId, Subject, SubmitRequestBody } from "../domain/request.js";
 import { sha256Hex } from "../domain/subject-key.js";
 import type { ServiceBusProducer } from "../config/settings.js";
-import type { Runtime } from "../runtime.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
-import { submitRequest } from "./requests.js";
+import { submitRequest, type SubmitDeps } from "./requests.js";
 
 /**
  * The erasure intake: other services ask for an erasure through a Service Bus queue. Each sender
@@ -148,9 +148,9 @@ interface Rejection {
  * Records a message that can never succeed: one audit entry in a chain of its own and an alert
  * event, both with ids derived from the message id, so a second delivery writes nothing new.
  */
-async function reject(rt: Pick<Runtime, "audit" | "outbox" | "now">, rejection: Rejection, log: Logger): Promise<IntakeOutcome> {
+async function reject(deps: Pick<EngineDeps, "audit" | "outbox" | "now">, rejection: Rejection, log: Logger): Promise<IntakeOutcome> {
   const requestId = `servicebus:${rejection.producer}:${rejection.ref}`;
-  const at = rt.now().toISOString();
+  const at = deps.now().toISOString();
   const scope = { requestId, orgId: rejection.orgId, subjectKey: "none" };
   const { entries } = chainEntries(scope, undefined, [
     {
@@ -172,8 +172,8 @@ async function reject(rt: Pick<Runtime, "audit" | "outbox" | "now">, rejection: 
     createdAt: at,
     status: "pending",
   };
-  await rt.audit.write(entries);
-  await rt.outbox.write([alert]);
+  await deps.audit.write(entries);
+  await deps.outbox.write([alert]);
   log.warn("erasure message rejected and completed", {
     messageId: rejection.ref,
     producer: rejection.producer,
@@ -199,20 +199,20 @@ function partialFacts(body: unknown): { orgId: string; kind: ErasureMessageKind 
  * opened, found already opened, or the message rejected and audited); throws on a transient
  * failure so the broker redelivers it.
  */
-export async function receiveErasureMessage(rt: Runtime, body: unknown, delivery: ServiceBusDelivery, log: Logger): Promise<IntakeOutcome> {
+export async function receiveErasureMessage(deps: SubmitDeps, body: unknown, delivery: ServiceBusDelivery, log: Logger): Promise<IntakeOutcome> {
   const facts = partialFacts(body);
-  const declared = producerOf(rt.settings.PRIVACY_SERVICE_BUS_PRODUCERS, delivery.applicationProperties);
+  const declared = producerOf(deps.config.PRIVACY_SERVICE_BUS_PRODUCERS, delivery.applicationProperties);
   const producerRef = declared === undefined ? UNKNOWN_PRODUCER : declared.name;
   const actor = declared === undefined ? SERVICE_BUS_CALLER : producerCaller(declared.name, declared.producer);
   const id = MessageId.safeParse(delivery.messageId);
   if (!id.success) {
     // Without an id there is no idempotency key, so nothing may be opened from it.
-    return reject(rt, { producer: producerRef, ref: `no-message-id:${randomUUID()}`, actor, ...facts, reason: "missing-message-id", issues: ["messageId:invalid_type"] }, log);
+    return reject(deps, { producer: producerRef, ref: `no-message-id:${randomUUID()}`, actor, ...facts, reason: "missing-message-id", issues: ["messageId:invalid_type"] }, log);
   }
   const ref = messageRef(id.data);
   if (declared === undefined) {
     // Whatever the body says, a sender that is no declared producer may ask for nothing.
-    return reject(rt, { producer: producerRef, ref, actor, ...facts, reason: "unknown-producer", issues: [`${PRODUCER_PROPERTY}:unknown`] }, log);
+    return reject(deps, { producer: producerRef, ref, actor, ...facts, reason: "unknown-producer", issues: [`${PRODUCER_PROPERTY}:unknown`] }, log);
   }
   const { name, producer } = declared;
 
@@ -220,24 +220,26 @@ export async function receiveErasureMessage(rt: Runtime, body: unknown, delivery
   if (!parsed.success) {
     const wrongVersion = parsed.error.issues.some((issue) => issue.path[0] === "schemaVersion");
     const reason = wrongVersion ? "unsupported-schema-version" : "invalid-message";
-    return reject(rt, { producer: producerRef, ref, actor, ...facts, reason, issues: zodIssues(parsed.error) }, log);
+    return reject(deps, { producer: producerRef, ref, actor, ...facts, reason, issues: zodIssues(parsed.error) }, log);
   }
   const message = parsed.data;
   if (producer.orgs !== "*" && !producer.orgs.includes(message.orgId)) {
-    return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "producer-org-not-allowed", issues: ["orgId:forbidden"] }, log);
+    return reject(deps, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "producer-org-not-allowed", issues: ["orgId:forbidden"] }, log);
   }
   // org-offboarding too: only a producer whose declaration lists it may ask for it.
   if (!producer.kinds.includes(message.kind)) {
-    return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "producer-kind-not-allowed", issues: ["kind:forbidden"] }, log);
+    return reject(deps, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "producer-kind-not-allowed", issues: ["kind:forbidden"] }, log);
   }
   const request = SubmitRequestBody.safeParse(requestBodyOf(message));
   if (!request.success) {
-    return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "invalid-request", issues: zodIssues(request.error) }, log);
+    return reject(deps, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason: "invalid-request", issues: zodIssues(request.error) }, log);
   }
 
   try {
     // Scoped twice over: the key names the producer, and the request id derives from the caller too.
-    const outcome = await submitRequest(rt, actor, request.data, `${name}:${id.data}`, log);
+    // The producer's caller opens for the engine: its role is checked here, once, as a route checks its caller's.
+    const opener = authorize(actor, "request:open");
+    const outcome = await submitRequest(deps, opener, request.data, `${name}:${id.data}`, log);
     const result: IntakeOutcome = { outcome: outcome.created ? "created" : "duplicate", requestId: outcome.request.id, kind: message.kind };
     log.info("erasure message accepted", { messageId: ref, producer: name, requestId: result.requestId, kind: message.kind, outcome: result.outcome });
     return result;
@@ -246,7 +248,7 @@ export async function receiveErasureMessage(rt: Runtime, body: unknown, delivery
     // fail the same way on every delivery: record them and complete the message.
     if (thrown instanceof EngineError && thrown.isCallerFault) {
       const reason = thrown.reason === "idempotency-key-reused" ? "message-id-reused" : safeReason(thrown.reason);
-      return reject(rt, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason, issues: engineIssues(thrown) }, log);
+      return reject(deps, { producer: producerRef, ref, actor, orgId: message.orgId, kind: message.kind, reason, issues: engineIssues(thrown) }, log);
     }
     log.error("erasure message failed; the broker will redeliver it", {
       messageId: ref,

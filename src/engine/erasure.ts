@@ -7,10 +7,10 @@ import { IDENTIFIER_KINDS } from "../domain/identifiers.js";
 import { completeErasure, packageDeleted, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { isTerminal } from "../domain/lifecycle.js";
 import { subjectKey } from "../domain/subject-key.js";
-import type { Runtime } from "../runtime.js";
 import { ENGINE_VERSION } from "../version.js";
 import { mutate } from "./commit.js";
-import { bounded, discoverIntoManifest, dropManifests, failRequest, recordDiscoveryOf, takeRequest } from "./work.js";
+import type { EngineDeps } from "./deps.js";
+import { bounded, discoverIntoManifest, dropManifests, failRequest, recordDiscoveryOf, takeRequest, type ChangeDeps, type ManifestDiscoveryDeps, type StepDeps } from "./work.js";
 import { discover, rowMatches, type DiscoveryPorts } from "./discovery.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
@@ -51,12 +51,15 @@ export interface ErasureJob {
 
 const HASHED_IDS_LIMIT = 1000;
 
-export async function runErasure(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
-  const request = await takeRequest(rt, requestId, () => executor, log);
+/** What the erasure executor uses. */
+export type ErasureDeps = StepDeps & ManifestDiscoveryDeps & Pick<EngineDeps, "jobs" | "orgs" | "legalHolds" | "itemEraser" | "blobEraser">;
+
+export async function runErasure(deps: ErasureDeps, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
+  const request = await takeRequest(deps, requestId, () => executor, log);
   if (request.status !== "in-progress") {
     // A request that ended (certified, failed, cancelled) closes its job: the subject's keys go,
     // also when the process died between the certificate and the job's last checkpoint.
-    if (isTerminal(request.status)) await closeJob(rt, requestId);
+    if (isTerminal(request.status)) await closeJob(deps, requestId);
     return;
   }
   let step: string = "discovery";
@@ -67,95 +70,95 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
     return versioned;
   };
   try {
-    const found = (await rt.jobs.get(requestId)) ?? (await rt.jobs.create(newJob(request, rt.now()))) ?? (await rt.jobs.get(requestId));
+    const found = (await deps.jobs.get(requestId)) ?? (await deps.jobs.create(newJob(request, deps.now()))) ?? (await deps.jobs.get(requestId));
     if (found === undefined) throw new Error("erasure job could not be read or created");
     let job = seen(found);
-    const ports: DiscoveryPorts = { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve };
-    const org = await rt.orgs.get(request.orgId);
-    const options = { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(org?.defaultCountry === undefined ? {} : { defaultCountry: org.defaultCountry }) };
+    const ports: DiscoveryPorts = { items: deps.platformItems, blobs: deps.blobSource, resolve: deps.resolve };
+    const org = await deps.orgs.get(request.orgId);
+    const options = { pageSize: deps.config.PRIVACY_DISCOVERY_PAGE_SIZE, ...(org?.defaultCountry === undefined ? {} : { defaultCountry: org.defaultCountry }) };
 
     if (job.value.step === "discovery") {
       // Claim this discovery: a duplicate message that claims later wins, and this run then stops
       // at its next checkpoint (stale ETag) without touching the other's manifest.
       const run = randomUUID();
-      job = seen(await rt.jobs.replace({ ...job.value, run }, job.etag));
-      const { result, pages } = await discoverIntoManifest(rt, request, run, options.defaultCountry);
-      const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind, value)));
-      job = seen(await rt.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages, nextPage: 0 }, job.etag));
-      await recordDiscoveryOf(rt, requestId, result, executor, log);
+      job = seen(await deps.jobs.replace({ ...job.value, run }, job.etag));
+      const { result, pages } = await discoverIntoManifest(deps, request, run, options.defaultCountry);
+      const subjectKeys = IDENTIFIER_KINDS.flatMap((kind) => (result.keys[kind] ?? []).map((value) => subjectKey(deps.config.PRIVACY_SUBJECT_KEY_SECRET, request.orgId, kind, value)));
+      job = seen(await deps.jobs.replace({ ...job.value, step: "erase", keys: result.keys, subjectKeys: [...new Set([request.subjectKey, ...subjectKeys])], pages, nextPage: 0 }, job.etag));
+      await recordDiscoveryOf(deps, requestId, result, executor, log);
     }
 
     if (job.value.step === "erase") {
       step = "erase";
-      const holds = await rt.legalHolds.forOrg(request.orgId);
-      const sliceEnds = Date.now() + rt.settings.PRIVACY_ERASURE_SLICE_MS;
+      const holds = await deps.legalHolds.forOrg(request.orgId);
+      const sliceEnds = Date.now() + deps.config.PRIVACY_ERASURE_SLICE_MS;
       let seq = 0;
-      for await (const entry of rt.manifests.list(requestId, job.value.run ?? "")) {
+      for await (const entry of deps.manifests.list(requestId, job.value.run ?? "")) {
         if (seq < job.value.nextPage) {
           seq += 1;
           continue;
         }
         if (Date.now() > sliceEnds) {
           // Time is up for this message: the rest continues in a new one, from the checkpoint.
-          await rt.work.enqueue({ requestId });
+          await deps.work.enqueue({ requestId });
           log.info("erasure continues in a new message", { requestId, nextPage: seq });
           return;
         }
-        const outcome = await erasePage(rt, rt.dataMap, request, job.value, entry, holds, options.defaultCountry);
-        job = seen(await rt.jobs.replace(tally(job.value, entry.name, outcome, seq + 1, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag));
+        const outcome = await erasePage(deps, deps.dataMap, request, job.value, entry, holds, options.defaultCountry);
+        job = seen(await deps.jobs.replace(tally(job.value, entry.name, outcome, seq + 1, deps.config.PRIVACY_CERTIFICATE_KEY), job.etag));
         seq += 1;
       }
       // The subject's earlier access and portability packages are copies of the data: they go too.
-      const exports = await deleteEarlierPackages(rt, request, job.value.subjectKeys, log);
-      job = seen(await rt.jobs.replace(exports === 0 ? { ...job.value, step: "verify" } : tally({ ...job.value, step: "verify" }, "exports", { deleted: exports, anonymised: 0, kept: [], handled: [] }, job.value.nextPage, rt.settings.PRIVACY_CERTIFICATE_KEY), job.etag));
+      const exports = await deleteEarlierPackages(deps, request, job.value.subjectKeys, log);
+      job = seen(await deps.jobs.replace(exports === 0 ? { ...job.value, step: "verify" } : tally({ ...job.value, step: "verify" }, "exports", { deleted: exports, anonymised: 0, kept: [], handled: [] }, job.value.nextPage, deps.config.PRIVACY_CERTIFICATE_KEY), job.etag));
     }
 
     if (job.value.step === "verify") {
       step = "verify";
       // What may still be found: places kept on purpose (a hold on their category, or the map's
       // keep action). Anything else found again is left over.
-      const holds = await rt.legalHolds.forOrg(request.orgId);
+      const holds = await deps.legalHolds.forOrg(request.orgId);
       const subjectKeys = new Set(job.value.subjectKeys);
       const keptOnPurpose = (place: string) => {
-        const mapping = rt.dataMap.containers.find((m) => m.name === place);
-        const category = mapping?.category ?? rt.dataMap.blobs.find((b) => b.name === place)?.category;
+        const mapping = deps.dataMap.containers.find((m) => m.name === place);
+        const category = mapping?.category ?? deps.dataMap.blobs.find((b) => b.name === place)?.category;
         return (
           mapping?.erasure.action === "keep" ||
           (category !== undefined && !inScope(request, category)) ||
-          (category !== undefined && coveringHold(holds, subjectKeys, category, rt.now()) !== undefined)
+          (category !== undefined && coveringHold(holds, subjectKeys, category, deps.now()) !== undefined)
         );
       };
       let remaining = 0;
-      await discover(rt.dataMap, request.orgId, job.value.keys, ports, options, (entry) => {
+      await discover(deps.dataMap, request.orgId, job.value.keys, ports, options, (entry) => {
         if (!keptOnPurpose(entry.name)) remaining += (entry.ids?.length ?? 0) + (entry.blobs?.length ?? 0) + (entry.rows?.rows.length ?? 0);
         return Promise.resolve();
       });
-      job = seen(await rt.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: rt.now().toISOString() } }, job.etag));
+      job = seen(await deps.jobs.replace({ ...job.value, step: "certify", verification: { remaining, checkedAt: deps.now().toISOString() } }, job.etag));
     }
 
     if (job.value.step === "certify") {
       step = "certify";
-      const certificate = buildCertificate(rt, request, job.value);
-      await mutate(rt, requestId, (c) => (c.value.status === "in-progress" ? completeErasure(c.value, certificate, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
+      const certificate = buildCertificate(deps, request, job.value);
+      await mutate(deps, requestId, (c) => (c.value.status === "in-progress" ? completeErasure(c.value, certificate, executor, deps.now(), deps.config.PRIVACY_DUE_SOON_DAYS) : undefined), log);
       // The manifest (the subject's item ids and blob paths) goes, then the job with the subject's
       // keys; a crash in between leaves both to the next delivery (takeRequest, closeJob).
-      await dropManifests(rt, requestId);
-      await closeJob(rt, requestId);
+      await dropManifests(deps, requestId);
+      await closeJob(deps, requestId);
       log.info("erasure certified", { requestId, subjectKey: request.subjectKey, outcome: certificate.outcome, remaining: certificate.verification.remaining });
     }
   } catch (thrown) {
     const error = toEngineError(thrown);
     // Someone else moved the job on (a duplicate message): their run finishes it. A stale item or
     // CSV of the platform (another erasure changed it first) is not that: it is retried below.
-    if (isStale(error) && (await jobMovedOn(rt, requestId, lastSeenJob))) {
+    if (isStale(error) && (await jobMovedOn(deps, requestId, lastSeenJob))) {
       log.info("erasure job advanced elsewhere", { requestId, step });
       return;
     }
     log.warn("erasure step failed", { requestId, step, attempt: context.attempt, error: error.code });
-    if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) {
-      await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
+    if (context.attempt >= deps.config.PRIVACY_MAX_ATTEMPTS) {
+      await failRequest(deps, requestId, { executor, step, error, attempt: context.attempt }, log);
       // Best effort: the original error is what the host must see; a later redelivery closes it.
-      await closeJob(rt, requestId).catch((closing: unknown) => {
+      await closeJob(deps, requestId).catch((closing: unknown) => {
         log.warn("erasure job not closed yet", { requestId, error: toEngineError(closing).code });
       });
     }
@@ -167,9 +170,9 @@ export async function runErasure(rt: Runtime, requestId: string, context: { read
  * Whether the job changed (or was closed) since this run last saw it: a duplicate message's run
  * took it over. A job that cannot be read says nothing: the conflict is then a failure to retry.
  */
-async function jobMovedOn(rt: Runtime, requestId: string, lastSeen: string | undefined): Promise<boolean> {
+async function jobMovedOn(deps: Pick<EngineDeps, "jobs">, requestId: string, lastSeen: string | undefined): Promise<boolean> {
   try {
-    const current = await rt.jobs.get(requestId);
+    const current = await deps.jobs.get(requestId);
     return current === undefined || current.etag !== lastSeen;
   } catch {
     return false;
@@ -182,24 +185,24 @@ function inScope(request: PrivacyRequestRecord, category: string): boolean {
 }
 
 /** Deletes every blob of the subject's earlier export packages and voids their links; safe to repeat. */
-async function deleteEarlierPackages(rt: Runtime, request: PrivacyRequestRecord, subjectKeys: readonly string[], log: Logger): Promise<number> {
-  const earlier = await rt.requests.forSubject(request.orgId, subjectKeys, ["access", "portability"]);
-  const container = rt.settings.PRIVACY_ASSETS_CONTAINER;
+async function deleteEarlierPackages(deps: ChangeDeps & Pick<EngineDeps, "config" | "blobSource" | "blobEraser">, request: PrivacyRequestRecord, subjectKeys: readonly string[], log: Logger): Promise<number> {
+  const earlier = await deps.requests.forSubject(request.orgId, subjectKeys, ["access", "portability"]);
+  const container = deps.config.PRIVACY_ASSETS_CONTAINER;
   let deleted = 0;
   for (const { value: exported } of earlier) {
     const prefix = `${request.orgId}/exports/${exported.id}/`;
-    const names = (await rt.blobSource.listPage(container, prefix, { limit: 256 })).items.map((b) => b.name);
-    if (names.length > 0) deleted += (await rt.blobEraser.deleteBatch(container, names)).deleted;
-    await mutate(rt, exported.id, (current) => packageDeleted(current.value, rt.now()), log);
+    const names = (await deps.blobSource.listPage(container, prefix, { limit: 256 })).items.map((b) => b.name);
+    if (names.length > 0) deleted += (await deps.blobEraser.deleteBatch(container, names)).deleted;
+    await mutate(deps, exported.id, (current) => packageDeleted(current.value, deps.now()), log);
   }
   return deleted;
 }
 
 /** Marks a job done and drops the subject's keys it held; safe to repeat. */
-async function closeJob(rt: Runtime, requestId: string): Promise<void> {
-  const job = await rt.jobs.get(requestId);
+async function closeJob(deps: Pick<EngineDeps, "jobs">, requestId: string): Promise<void> {
+  const job = await deps.jobs.get(requestId);
   if (job === undefined || (job.value.step === "done" && Object.keys(job.value.keys).length === 0)) return;
-  await rt.jobs.replace({ ...job.value, step: "done", keys: {} }, job.etag);
+  await deps.jobs.replace({ ...job.value, step: "done", keys: {} }, job.etag);
 }
 
 const executor = "erasure-executor";
@@ -219,7 +222,7 @@ interface PageOutcome {
 
 /** Runs one manifest page: the pure plan, then its batches with bounded concurrency. */
 async function erasePage(
-  rt: Runtime,
+  deps: Pick<EngineDeps, "now" | "config" | "resolve" | "itemEraser" | "blobEraser">,
   map: DataMap,
   request: PrivacyRequestRecord,
   job: ErasureJob,
@@ -227,9 +230,9 @@ async function erasePage(
   holds: readonly LegalHold[],
   defaultCountry: string | undefined,
 ): Promise<PageOutcome> {
-  const now = rt.now();
+  const now = deps.now();
   const subjectKeys = new Set(job.subjectKeys);
-  const limit = rt.settings.PRIVACY_ERASURE_CONCURRENCY;
+  const limit = deps.config.PRIVACY_ERASURE_CONCURRENCY;
   const nothing: PageOutcome = { deleted: 0, anonymised: 0, kept: [], handled: [], outOfScope: true };
   if (entry.source === "container") {
     const mapping = map.containers.find((m) => m.name === entry.name);
@@ -237,9 +240,9 @@ async function erasePage(
     if (!inScope(request, mapping.category)) return nothing;
     const ids = entry.ids ?? [];
     const plan = planItems(mapping, ids, holds, subjectKeys, now);
-    const target = { database: rt.resolve.database(mapping.database), container: mapping.container };
-    const deletes = await bounded(batches(plan.delete, 100), limit, (batch) => rt.itemEraser.deleteBatch(target, request.orgId, batch));
-    await bounded(plan.anonymise, limit, (item) => rt.itemEraser.patch(target, request.orgId, item.id, item.operations));
+    const target = { database: deps.resolve.database(mapping.database), container: mapping.container };
+    const deletes = await bounded(batches(plan.delete, 100), limit, (batch) => deps.itemEraser.deleteBatch(target, request.orgId, batch));
+    await bounded(plan.anonymise, limit, (item) => deps.itemEraser.patch(target, request.orgId, item.id, item.operations));
     return {
       // Already gone counts as deleted: a repeated page finds what its first run removed.
       deleted: deletes.reduce((n, r) => n + r.deleted + r.missing, 0),
@@ -251,11 +254,11 @@ async function erasePage(
   const layout = map.blobs.find((b) => b.name === entry.name);
   if (layout === undefined) throw new Error(`manifest names an unmapped blob layout ${entry.name}`);
   if (!inScope(request, layout.category)) return nothing;
-  const container = rt.resolve.container(layout.container);
+  const container = deps.resolve.container(layout.container);
   if (entry.source === "blobs") {
     const names = entry.blobs ?? [];
     const plan = planBlobs(layout, names, holds, subjectKeys, now);
-    const results = await bounded(batches(plan.delete, 256), limit, (batch) => rt.blobEraser.deleteBatch(container, batch));
+    const results = await bounded(batches(plan.delete, 256), limit, (batch) => deps.blobEraser.deleteBatch(container, batch));
     return { deleted: results.reduce((n, r) => n + r.deleted + r.missing, 0), anonymised: 0, kept: [...plan.keep], handled: [...names] };
   }
   // CSV rows: the file is rewritten without the subject's rows, matched again by their identifiers
@@ -266,7 +269,7 @@ async function erasePage(
   if (plan.keep.length > 0) return { deleted: 0, anonymised: 0, kept: [...plan.keep], handled: [blob] };
   const keys = new Map(Object.entries(job.keys).map(([k, v]) => [k, new Set(v)]));
   const columns = layout.content.columns;
-  await rt.blobEraser.rewriteCsv(container, blob, (row) => rowMatches(row, columns, keys, defaultCountry));
+  await deps.blobEraser.rewriteCsv(container, blob, (row) => rowMatches(row, columns, keys, defaultCountry));
   return { deleted: entry.rows?.rows.length ?? 0, anonymised: 0, kept: [], handled: (entry.rows?.rows ?? []).map((r) => `${blob}#${r}`) };
 }
 
@@ -297,8 +300,8 @@ function tally(job: ErasureJob, place: string, outcome: PageOutcome, nextPage: n
   };
 }
 
-function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: ErasureJob): Certificate {
-  const key = rt.settings.PRIVACY_CERTIFICATE_KEY;
+function buildCertificate(deps: Pick<EngineDeps, "config" | "now">, request: PrivacyRequestRecord, job: ErasureJob): Certificate {
+  const key = deps.config.PRIVACY_CERTIFICATE_KEY;
   const places = Object.fromEntries(
     Object.entries(job.places).map(([place, t]) => [
       place,
@@ -327,9 +330,9 @@ function buildCertificate(rt: Runtime, request: PrivacyRequestRecord, job: Erasu
     ...(request.categories === undefined ? {} : { categories: [...request.categories] }),
     places,
     exceptions,
-    verification: { remaining, checkedAt: job.verification?.checkedAt ?? rt.now().toISOString() },
+    verification: { remaining, checkedAt: job.verification?.checkedAt ?? deps.now().toISOString() },
     startedAt: job.startedAt,
-    finishedAt: rt.now().toISOString(),
+    finishedAt: deps.now().toISOString(),
     engineVersion: ENGINE_VERSION,
   });
 }

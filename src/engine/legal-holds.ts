@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { actorOf, authorize, mayActOnOrg, type Caller } from "../domain/access.js";
+import { actorOf, mayActOnOrg, type Authorized, type Caller } from "../domain/access.js";
 import { chainEntries } from "../domain/audit.js";
 import type { LegalHold } from "../domain/erasure.js";
 import { EngineError } from "../domain/errors.js";
 import { IDENTIFIER_KINDS, normalizeSubject } from "../domain/identifiers.js";
 import { OrgId, Subject } from "../domain/request.js";
 import { codeHash, orgKey, subjectKey } from "../domain/subject-key.js";
-import type { Runtime } from "../runtime.js";
+import type { EngineDeps } from "./deps.js";
 import { reflectHold } from "./subject-status.js";
+
+/** What placing or lifting a hold touches: the holds, the status entries, the hold's audit chain. */
+type HoldDeps = Pick<EngineDeps, "legalHolds" | "registry" | "audit" | "config" | "now">;
 
 /**
  * Legal holds in the org registry: what a hold covers (a subject, a category, or both) is kept
@@ -31,12 +34,11 @@ export const LegalHoldsQuery = z.strictObject({ orgId: OrgId });
 
 const notFound = () => new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
 
-export async function placeHold(rt: Runtime, caller: Caller, body: LegalHoldBody): Promise<LegalHold> {
-  authorize(caller, "registry:write");
+export async function placeHold(deps: HoldDeps & Pick<EngineDeps, "orgs" | "dataMap">, caller: Authorized<"registry:write">, body: LegalHoldBody): Promise<LegalHold> {
   if (!mayActOnOrg(caller, body.orgId)) throw notFound();
-  const org = await rt.orgs.get(body.orgId);
+  const org = await deps.orgs.get(body.orgId);
   if (org === undefined) throw notFound();
-  if (body.category !== undefined && !rt.dataMap.categories.some((c) => c.id === body.category)) {
+  if (body.category !== undefined && !deps.dataMap.categories.some((c) => c.id === body.category)) {
     throw new EngineError("validation", `Unknown category ${body.category}`, { reason: "invalid-input", fields: [{ path: "category", message: "not a category of the data map" }] });
   }
   const subject = body.subject === undefined ? undefined : normalizeSubject(body.subject, org.defaultCountry);
@@ -45,7 +47,7 @@ export async function placeHold(rt: Runtime, caller: Caller, body: LegalHoldBody
       ? undefined
       : IDENTIFIER_KINDS.flatMap((kind) => {
           const value = subject[kind];
-          return value === undefined ? [] : [subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, kind, value)];
+          return value === undefined ? [] : [subjectKey(deps.config.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, kind, value)];
         });
   const hold: LegalHold = {
     id: randomUUID(),
@@ -54,31 +56,29 @@ export async function placeHold(rt: Runtime, caller: Caller, body: LegalHoldBody
     ...(body.category === undefined ? {} : { category: body.category }),
     reason: body.reason,
     ...(body.until === undefined ? {} : { until: body.until }),
-    createdAt: rt.now().toISOString(),
+    createdAt: deps.now().toISOString(),
     createdBy: caller.id,
   };
-  await rt.legalHolds.put(hold);
+  await deps.legalHolds.put(hold);
   // The status other services read shows the hold too.
-  await reflectHold(rt, hold, true);
-  await auditHold(rt, caller, hold, "legal-hold.placed");
+  await reflectHold(deps, hold, true);
+  await auditHold(deps, caller, hold, "legal-hold.placed");
   return hold;
 }
 
-export async function listHolds(rt: Runtime, caller: Caller, orgId: string): Promise<LegalHold[]> {
-  authorize(caller, "request:read");
+export async function listHolds(deps: Pick<EngineDeps, "legalHolds">, caller: Authorized<"request:read">, orgId: string): Promise<LegalHold[]> {
   if (!mayActOnOrg(caller, orgId)) return [];
-  return rt.legalHolds.forOrg(orgId);
+  return deps.legalHolds.forOrg(orgId);
 }
 
-export async function liftHold(rt: Runtime, caller: Caller, orgId: string, id: string): Promise<void> {
-  authorize(caller, "registry:write");
+export async function liftHold(deps: HoldDeps, caller: Authorized<"registry:write">, orgId: string, id: string): Promise<void> {
   if (!mayActOnOrg(caller, orgId)) throw notFound();
-  const hold = (await rt.legalHolds.forOrg(orgId)).find((h) => h.id === id);
+  const hold = (await deps.legalHolds.forOrg(orgId)).find((h) => h.id === id);
   if (hold === undefined) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
   // The status first: a crash in between leaves the hold in force and a retry finishes both.
-  await reflectHold(rt, hold, false);
-  if (!(await rt.legalHolds.remove(orgId, id))) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
-  await auditHold(rt, caller, hold, "legal-hold.lifted");
+  await reflectHold(deps, hold, false);
+  if (!(await deps.legalHolds.remove(orgId, id))) throw new EngineError("not-found", "Legal hold not found", { reason: "hold-not-found" });
+  await auditHold(deps, caller, hold, "legal-hold.lifted");
 }
 
 /**
@@ -86,17 +86,17 @@ export async function liftHold(rt: Runtime, caller: Caller, orgId: string, id: s
  * chain id): proves the text without holding it, and unlike a plain hash cannot be confirmed by
  * guessing a short reason.
  */
-function reasonDigest(rt: Runtime, chainId: string, reason: string): string {
-  return codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${chainId}`, reason);
+function reasonDigest(deps: Pick<EngineDeps, "config">, chainId: string, reason: string): string {
+  return codeHash(deps.config.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${chainId}`, reason);
 }
 
 /** A hold's audit trail: its own short chain, keyed by the hold (it belongs to no request). */
-async function auditHold(rt: Runtime, caller: Caller, hold: LegalHold, action: string): Promise<void> {
-  const scope = { requestId: `hold:${hold.id}`, orgId: hold.orgId, subjectKey: hold.subjectKeys?.[0] ?? orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, hold.orgId) };
-  const existing = await rt.audit.listForRequest(scope.requestId);
+async function auditHold(deps: Pick<EngineDeps, "audit" | "config" | "now">, caller: Caller, hold: LegalHold, action: string): Promise<void> {
+  const scope = { requestId: `hold:${hold.id}`, orgId: hold.orgId, subjectKey: hold.subjectKeys?.[0] ?? orgKey(deps.config.PRIVACY_SUBJECT_KEY_SECRET, hold.orgId) };
+  const existing = await deps.audit.listForRequest(scope.requestId);
   const last = existing.at(-1);
   const { entries } = chainEntries(scope, last === undefined ? undefined : { seq: last.seq, hash: last.hash }, [
-    { at: rt.now().toISOString(), actor: actorOf(caller), action, details: { category: hold.category ?? null, until: hold.until ?? null, subjects: hold.subjectKeys?.length ?? 0, reasonDigest: reasonDigest(rt, scope.requestId, hold.reason) } },
+    { at: deps.now().toISOString(), actor: actorOf(caller), action, details: { category: hold.category ?? null, until: hold.until ?? null, subjects: hold.subjectKeys?.length ?? 0, reasonDigest: reasonDigest(deps, scope.requestId, hold.reason) } },
   ]);
-  await rt.audit.write(entries);
+  await deps.audit.write(entries);
 }

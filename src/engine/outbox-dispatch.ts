@@ -1,9 +1,8 @@
-import type { ServiceBusMessage, ServiceBusMessageBatch, ServiceBusSender } from "@azure/service-bus";
 import { EngineError } from "../domain/errors.js";
 import type { OutboxEvent } from "../domain/events.js";
 import { openSecret, sealSecret } from "../domain/sealed-secret.js";
-import type { Runtime } from "../runtime.js";
-import type { Logger } from "./ports.js";
+import type { EngineDeps } from "./deps.js";
+import type { EventBatch, EventMessage, EventPublisher, Logger } from "./ports.js";
 
 /**
  * Drains the outbox to the events topic (Art. 19: recipients learn of erasures, rectifications
@@ -14,15 +13,15 @@ import type { Logger } from "./ports.js";
  * Verification codes never go to the events topic, whose subscribers are many: a
  * `verification.code-issued` event goes to the messaging service alone, on its own queue
  * (`PRIVACY_VERIFICATION_DELIVERY_QUEUE`, whose Listen right only that service holds). Without
- * that queue's sender, or without the key shared with that service
+ * that queue's publisher (`deps.verificationDelivery`), or without the key shared with that service
  * (`PRIVACY_VERIFICATION_DELIVERY_KEY`) that seals the code for it, the event is held back, never
  * sent to the topic or in clear.
  */
-export type EventsSender = Pick<ServiceBusSender, "sendMessages" | "createMessageBatch">;
+
+/** The outbox, the clock, the keys, and the two publishers (undefined where not configured). */
+export type DispatchDeps = Pick<EngineDeps, "outbox" | "config" | "now" | "events" | "verificationDelivery">;
 
 export interface DispatchOptions {
-  /** The verification delivery queue's sender; without it, code events stay pending. */
-  readonly verificationDelivery?: EventsSender;
   /** Events read per outbox page. Default 100. */
   readonly pageSize?: number;
   /** Pages per run at most, so one run stays short; the rest waits for the next tick. Default 50. */
@@ -45,7 +44,7 @@ export const VERIFICATION_DELIVERY_TYPES: ReadonlySet<OutboxEvent["type"]> = new
  * The message for one event: the event without its delivery secret and outbox bookkeeping. A code
  * event's message carries its code, opened here, and is for the delivery queue only.
  */
-export function eventMessage(event: OutboxEvent, subjectKeySecret: string, deliveryKey?: string): ServiceBusMessage {
+export function eventMessage(event: OutboxEvent, subjectKeySecret: string, deliveryKey?: string): EventMessage {
   const { secret, ttl: _ttl, status: _status, ...rest } = event;
   // The messaging service sends the code to the requester: it travels sealed under the key that
   // service shares with the engine, bound to this message's id; never in clear on the bus.
@@ -71,18 +70,18 @@ const sendFailed = (what: string, cause: unknown) =>
 /** One destination of the drain and the batch being filled for it. */
 interface Lane {
   readonly what: string;
-  readonly sender: EventsSender;
-  batch: ServiceBusMessageBatch | undefined;
+  readonly publisher: EventPublisher;
+  batch: EventBatch | undefined;
   events: OutboxEvent[];
 }
 
-export async function dispatchOutbox(
-  rt: Pick<Runtime, "outbox" | "settings" | "now">,
-  sender: EventsSender | undefined,
-  log: Logger,
-  options: DispatchOptions = {},
-): Promise<DispatchSummary> {
-  if (sender === undefined) {
+/**
+ * One run of the drain. `deps.events` undefined means no Service Bus is configured: nothing is
+ * attempted and the events wait in the outbox.
+ */
+export async function dispatchOutbox(deps: DispatchDeps, log: Logger, options: DispatchOptions = {}): Promise<DispatchSummary> {
+  const topicPublisher = deps.events;
+  if (topicPublisher === undefined) {
     log.info("no Service Bus configured (ServiceBusConnection); events stay in the outbox");
     return { configured: false, sent: 0, batches: 0, heldBack: 0 };
   }
@@ -92,14 +91,15 @@ export async function dispatchOutbox(
   let batches = 0;
   let heldBack = 0;
 
-  const topic: Lane = { what: "events topic", sender, batch: undefined, events: [] };
-  const deliveryKey = rt.settings.PRIVACY_VERIFICATION_DELIVERY_KEY;
+  const topic: Lane = { what: "events topic", publisher: topicPublisher, batch: undefined, events: [] };
+  const deliveryKey = deps.config.PRIVACY_VERIFICATION_DELIVERY_KEY;
+  const deliveryPublisher = deps.verificationDelivery;
   const delivery: Lane | undefined =
-    options.verificationDelivery === undefined || deliveryKey === undefined ? undefined : { what: "verification delivery queue", sender: options.verificationDelivery, batch: undefined, events: [] };
+    deliveryPublisher === undefined || deliveryKey === undefined ? undefined : { what: "verification delivery queue", publisher: deliveryPublisher, batch: undefined, events: [] };
 
-  const newBatch = async (lane: Lane): Promise<ServiceBusMessageBatch> => {
+  const newBatch = async (lane: Lane): Promise<EventBatch> => {
     try {
-      return await lane.sender.createMessageBatch();
+      return await lane.publisher.createBatch();
     } catch (cause) {
       throw sendFailed(lane.what, cause);
     }
@@ -110,27 +110,27 @@ export async function dispatchOutbox(
     lane.events = [];
     if (batch === undefined || events.length === 0) return;
     try {
-      await lane.sender.sendMessages(batch);
+      await lane.publisher.send(batch);
     } catch (cause) {
       log.warn("a batch was refused; its events stay pending", { destination: lane.what, events: events.length, sentBefore: sent });
       throw sendFailed(lane.what, cause);
     }
     // Marked only now: a crash before this line sends them again, which consumers absorb.
-    await rt.outbox.markDispatched(events, rt.now().toISOString());
+    await deps.outbox.markDispatched(events, deps.now().toISOString());
     sent += events.length;
     batches += 1;
   };
   /** Adds to the lane's batch, sending the batch first when it is full; false if the message fits no batch. */
-  const add = async (lane: Lane, event: OutboxEvent, message: ServiceBusMessage): Promise<boolean> => {
+  const add = async (lane: Lane, event: OutboxEvent, message: EventMessage): Promise<boolean> => {
     lane.batch ??= await newBatch(lane);
-    if (lane.batch.tryAddMessage(message)) {
+    if (lane.batch.tryAdd(message)) {
       lane.events.push(event);
       return true;
     }
     if (lane.events.length === 0) return false;
     await flush(lane);
     lane.batch = await newBatch(lane);
-    if (!lane.batch.tryAddMessage(message)) return false;
+    if (!lane.batch.tryAdd(message)) return false;
     lane.events.push(event);
     return true;
   };
@@ -139,7 +139,7 @@ export async function dispatchOutbox(
   let pages = 0;
   let withoutQueue = 0;
   do {
-    const page = await rt.outbox.pending({ limit: pageSize, ...(continuationToken === undefined ? {} : { continuationToken }) });
+    const page = await deps.outbox.pending({ limit: pageSize, ...(continuationToken === undefined ? {} : { continuationToken }) });
     pages += 1;
     for (const event of page.items) {
       const lane = VERIFICATION_DELIVERY_TYPES.has(event.type) ? delivery : topic;
@@ -149,9 +149,9 @@ export async function dispatchOutbox(
         withoutQueue += 1;
         continue;
       }
-      let message: ServiceBusMessage;
+      let message: EventMessage;
       try {
-        message = eventMessage(event, rt.settings.PRIVACY_SUBJECT_KEY_SECRET, deliveryKey);
+        message = eventMessage(event, deps.config.PRIVACY_SUBJECT_KEY_SECRET, deliveryKey);
       } catch (error) {
         // A code sealed under another key can never be sent; it expires with its TTL.
         heldBack += 1;
@@ -169,7 +169,7 @@ export async function dispatchOutbox(
   } while (continuationToken !== undefined && pages < maxPages);
 
   if (withoutQueue > 0) {
-    const missing = options.verificationDelivery === undefined ? "no verification delivery queue sender" : "PRIVACY_VERIFICATION_DELIVERY_KEY is not set";
+    const missing = deliveryPublisher === undefined ? "no verification delivery queue sender" : "PRIVACY_VERIFICATION_DELIVERY_KEY is not set";
     log.error(`verification codes held back: ${missing}`, { heldBack: withoutQueue });
   }
   if (sent > 0 || heldBack > 0) log.info("outbox dispatched", { sent, batches, heldBack, pages });

@@ -1,26 +1,26 @@
 import { toEngineError } from "../domain/errors.js";
 import { packageDeleted } from "../domain/privacy-request.js";
-import type { Runtime } from "../runtime.js";
-import { mutate } from "./commit.js";
+import { mutate, type CommitDeps } from "./commit.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
 
 /**
  * The daily package sweep: deletes access and portability packages whose link has expired and
  * records it on the request. Idempotent: a package already gone counts as deleted.
  */
-export async function deleteExpiredPackages(rt: Runtime, log: Logger): Promise<{ deleted: number; failed: number }> {
-  const now = rt.now();
+export async function deleteExpiredPackages(deps: CommitDeps & Pick<EngineDeps, "now" | "packages">, log: Logger): Promise<{ deleted: number; failed: number }> {
+  const now = deps.now();
   let deleted = 0;
   let failed = 0;
   let token: string | undefined;
   do {
-    const page = await rt.requests.expiredDeliveries(now.toISOString(), token);
+    const page = await deps.requests.expiredDeliveries(now.toISOString(), token);
     for (const request of page.items) {
       const delivery = request.value.delivery;
       if (delivery === undefined) continue;
       try {
-        await rt.packages.delete(delivery.blobName);
-        await mutate(rt, request.value.id, (current) => packageDeleted(current.value, rt.now()), log);
+        await deps.packages.delete(delivery.blobName);
+        await mutate(deps, request.value.id, (current) => packageDeleted(current.value, deps.now()), log);
         deleted += 1;
       } catch (thrown) {
         failed += 1;

@@ -1,9 +1,9 @@
-import { actorOf, authorize, type Caller } from "../domain/access.js";
+import { actorOf, type Authorized, type Caller } from "../domain/access.js";
 import type { AuditDraft } from "../domain/audit.js";
 import { EngineError } from "../domain/errors.js";
 import type { Delivery, PrivacyRequestRecord, RequestChange } from "../domain/privacy-request.js";
-import type { Runtime } from "../runtime.js";
-import { mutate } from "./commit.js";
+import { mutate, type CommitDeps } from "./commit.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
 import { visible } from "./requests.js";
 
@@ -54,18 +54,22 @@ function linkIssued(record: PrivacyRequestRecord, caller: Caller, delivery: Deli
  * it has expired. The entry is committed before the link is returned: a link the audit does not
  * know of is never handed out.
  */
-export async function issuePackageLink(rt: Runtime, caller: Caller, id: string, log: Logger): Promise<PackageLink> {
-  authorize(caller, "package:link");
-  const found = visible(caller, await rt.requests.get(id));
-  const delivery = availablePackage(found.value, rt.now());
+export async function issuePackageLink(
+  deps: CommitDeps & Pick<EngineDeps, "packages" | "now">,
+  caller: Authorized<"package:link">,
+  id: string,
+  log: Logger,
+): Promise<PackageLink> {
+  const found = visible(caller, await deps.requests.get(id));
+  const delivery = availablePackage(found.value, deps.now());
   // A fresh signature per issue, expiring with the package (the store caps it further under a user delegation key).
-  const url = await rt.packages.downloadLink(delivery.blobName, new Date(delivery.expiresAt));
+  const url = await deps.packages.downloadLink(delivery.blobName, new Date(delivery.expiresAt));
   await mutate(
-    rt,
+    deps,
     id,
     (current) => {
       // Re-checked on the document being written: the package may have gone in between.
-      const now = rt.now();
+      const now = deps.now();
       const still = availablePackage(current.value, now);
       if (still.blobName !== delivery.blobName) throw new EngineError("conflict", "This request's package changed", { reason: "package-changed" });
       return linkIssued(current.value, caller, still, now);

@@ -3,12 +3,20 @@ import { utcDate } from "../domain/deadlines.js";
 import { changesFor, checkChanges, identifierKindOf, rectifyItem, type CheckedChange } from "../domain/rectification.js";
 import { placeCounts } from "../domain/privacy-request.js";
 import { subjectKey } from "../domain/subject-key.js";
-import type { Runtime } from "../runtime.js";
+import type { CommitDeps } from "./commit.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
 import { rekeySubject } from "./subject-status.js";
 import { claimedManifest, completeWith, forEachManifestItem, runSteps, takeRequest } from "./work.js";
 
 const executor = "rectification-executor";
+
+/**
+ * The executor's part of the engine: the commit's stores, discovery's sources and manifests, the
+ * item updater, and the registry and holds that follow a rectified identifier.
+ */
+type RectificationDeps = CommitDeps &
+  Pick<EngineDeps, "config" | "now" | "dataMap" | "orgs" | "platformItems" | "blobSource" | "resolve" | "manifests" | "itemUpdater" | "registry" | "legalHolds">;
 
 /**
  * Keyed digest of a value before or after rectification: the audit can later prove what a value
@@ -25,23 +33,23 @@ export function valueDigest(secret: string, orgId: string, field: string, value:
  * and legal holds follow it to the new value. The audit holds field names and keyed digests of the
  * values before and after; recipients get `subject.rectified` with the field names.
  */
-export async function runRectification(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
-  const request = await takeRequest(rt, requestId, () => executor, log);
+export async function runRectification(deps: RectificationDeps, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
+  const request = await takeRequest(deps, requestId, () => executor, log);
   if (request.status !== "in-progress") return;
-  await runSteps(rt, requestId, executor, context, log, async (at) => {
-    const org = await rt.orgs.get(request.orgId);
-    const changes = checkChanges(rt.dataMap, request.changes ?? [], org?.defaultCountry, utcDate(rt.now()));
-    const { run, keys } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
+  await runSteps(deps, requestId, executor, context, log, async (at) => {
+    const org = await deps.orgs.get(request.orgId);
+    const changes = checkChanges(deps.dataMap, request.changes ?? [], org?.defaultCountry, utcDate(deps.now()));
+    const { run, keys } = await claimedManifest(deps, request, executor, org?.defaultCountry, log);
 
     at("apply");
-    const secret = rt.settings.PRIVACY_SUBJECT_KEY_SECRET;
+    const secret = deps.config.PRIVACY_SUBJECT_KEY_SECRET;
     const places: Record<string, number> = {};
     const before = new Map<string, Set<string>>();
-    await forEachManifestItem(rt, rt.manifests.list(requestId, run), async (mapping, target, id) => {
-      const concerned = changesFor(rt.dataMap, mapping.name, changes);
+    await forEachManifestItem(deps, deps.manifests.list(requestId, run), async (mapping, target, id) => {
+      const concerned = changesFor(deps.dataMap, mapping.name, changes);
       if (concerned.length === 0) return;
       let seen: ReadonlyMap<string, string> | undefined;
-      const outcome = await rt.itemUpdater.update(target, request.orgId, id, (item) => {
+      const outcome = await deps.itemUpdater.update(target, request.orgId, id, (item) => {
         // Called again after a concurrent write: what counts is the last reading.
         const result = rectifyItem(item, concerned);
         seen = result?.before;
@@ -58,12 +66,12 @@ export async function runRectification(rt: Runtime, requestId: string, context: 
     });
 
     at("registry");
-    const registryEntries = await followIdentifiers(rt, request.orgId, changes, keys);
+    const registryEntries = await followIdentifiers(deps, request.orgId, changes, keys);
 
     at("complete");
     const fields = changes.map((c) => c.field);
     await completeWith(
-      rt,
+      deps,
       requestId,
       executor,
       {
@@ -85,13 +93,13 @@ export async function runRectification(rt: Runtime, requestId: string, context: 
 }
 
 /** A rectified phone or e-mail: every entry and hold under an old value of that kind moves to the new one. */
-async function followIdentifiers(rt: Runtime, orgId: string, changes: readonly CheckedChange[], keys: Readonly<Record<string, readonly string[]>>): Promise<number> {
+async function followIdentifiers(deps: Pick<EngineDeps, "config" | "registry" | "legalHolds" | "now">, orgId: string, changes: readonly CheckedChange[], keys: Readonly<Record<string, readonly string[]>>): Promise<number> {
   let moved = 0;
   for (const change of changes) {
     const kind = identifierKindOf(change.type);
     if (kind === undefined) continue;
-    const to = subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, orgId, kind, change.value);
-    for (const from of keys[kind] ?? []) moved += await rekeySubject(rt, orgId, from, to);
+    const to = subjectKey(deps.config.PRIVACY_SUBJECT_KEY_SECRET, orgId, kind, change.value);
+    for (const from of keys[kind] ?? []) moved += await rekeySubject(deps, orgId, from, to);
   }
   return moved;
 }

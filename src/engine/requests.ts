@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { actorOf, authorize, mayActOnOrg, mayOpen, type Action, type Caller } from "../domain/access.js";
+import { actorOf, mayActOnOrg, mayOpen, type Action, type Authorized, type Caller } from "../domain/access.js";
 import { verifyChain, type AuditEntry, type ChainVerification } from "../domain/audit.js";
 import { canonicalJson } from "../domain/canonical-json.js";
 import { EngineError, isExists } from "../domain/errors.js";
@@ -21,13 +21,19 @@ import { checkChanges } from "../domain/rectification.js";
 import { utcDate } from "../domain/deadlines.js";
 import { sealSecret } from "../domain/sealed-secret.js";
 import { codeHash, digestsEqual, orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
-import type { Runtime } from "../runtime.js";
-import { commit, mutate } from "./commit.js";
+import { commit, mutate, type CommitDeps } from "./commit.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger, OrgProfile, Page, Versioned } from "./ports.js";
 
+/** What opening a request reads and writes: the org, the map, the settings, the clock and the commit's stores. */
+export type SubmitDeps = CommitDeps & Pick<EngineDeps, "orgs" | "dataMap" | "config" | "now">;
+
+/** What a decision on an open request needs: the commit's stores, the settings (keys, windows) and the clock. */
+export type ActDeps = CommitDeps & Pick<EngineDeps, "config" | "now">;
+
 /** Keyed digest of free text (reasons, details) for the audit: proves the text without holding it. */
-function textDigest(rt: Runtime, requestId: string, text: string): string {
-  return codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${requestId}`, text);
+function textDigest(deps: Pick<EngineDeps, "config">, requestId: string, text: string): string {
+  return codeHash(deps.config.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${requestId}`, text);
 }
 
 const notFound = () => new EngineError("not-found", "Request not found", { reason: "request-not-found" });
@@ -70,31 +76,30 @@ export interface SubmitOutcome {
 }
 
 export async function submitRequest(
-  rt: Runtime,
-  caller: Caller,
+  deps: SubmitDeps,
+  caller: Authorized<"request:open">,
   body: SubmitRequestBody,
   idempotencyKey: string | undefined,
   log: Logger,
 ): Promise<SubmitOutcome> {
-  authorize(caller, "request:open");
   if (!mayOpen(caller, body.type)) {
     throw new EngineError("forbidden", `The role ${caller.role} may not open ${body.type} requests`, { reason: "type-forbidden" });
   }
   if (!mayActOnOrg(caller, body.orgId)) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
-  const org = await rt.orgs.get(body.orgId);
+  const org = await deps.orgs.get(body.orgId);
   if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
   // Attesting is a decision of the roles PRIVACY_ATTESTING_ROLES names, and not where the org wants a code.
-  if (body.verification !== undefined) checkAttestation(caller, body.type, { attestingRoles: rt.settings.PRIVACY_ATTESTING_ROLES, requireCodeFor: codeRequiredFor(org) });
-  if (body.destination !== undefined) checkDestination(body.destination, rt.settings.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
-  if (body.categories !== undefined) checkCategories(rt, body.categories);
+  if (body.verification !== undefined) checkAttestation(caller, body.type, { attestingRoles: deps.config.PRIVACY_ATTESTING_ROLES, requireCodeFor: codeRequiredFor(org) });
+  if (body.destination !== undefined) checkDestination(body.destination, deps.config.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
+  if (body.categories !== undefined) checkCategories(deps, body.categories);
   // Rectified values are checked and normalised now (a bad phone is the caller's 400, not a failed job).
-  const changes = body.changes === undefined ? undefined : checkChanges(rt.dataMap, body.changes, org.defaultCountry, utcDate(rt.now())).map((c) => ({ field: c.field, value: c.value }));
+  const changes = body.changes === undefined ? undefined : checkChanges(deps.dataMap, body.changes, org.defaultCountry, utcDate(deps.now())).map((c) => ({ field: c.field, value: c.value }));
 
   // An org-offboarding request has no subject: the org itself is what it names.
   const subject = body.subject === undefined ? {} : normalizeSubject(body.subject, org.defaultCountry);
   const primary = body.subject === undefined ? undefined : primaryIdentifier(subject);
   const key =
-    primary === undefined ? orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId) : subjectKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, primary.kind, primary.value);
+    primary === undefined ? orgKey(deps.config.PRIVACY_SUBJECT_KEY_SECRET, body.orgId) : subjectKey(deps.config.PRIVACY_SUBJECT_KEY_SECRET, body.orgId, primary.kind, primary.value);
   const idempotency =
     idempotencyKey === undefined
       ? undefined
@@ -107,18 +112,18 @@ export async function submitRequest(
     subjectKey: key,
     jurisdiction: body.jurisdiction ?? org.jurisdiction ?? "GDPR",
     actor: actorOf(caller),
-    now: rt.now(),
-    dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+    now: deps.now(),
+    dueSoonDays: deps.config.PRIVACY_DUE_SOON_DAYS,
     ...(idempotency === undefined ? {} : { idempotency }),
-    ...(body.verification === undefined ? {} : { attestationDigest: textDigest(rt, id, body.verification.by) }),
+    ...(body.verification === undefined ? {} : { attestationDigest: textDigest(deps, id, body.verification.by) }),
   });
   try {
-    const saved = await commit(rt, undefined, change, log);
+    const saved = await commit(deps, undefined, change, log);
     log.info("request opened", { requestId: id, orgId: body.orgId, type: body.type, subjectKey: key });
     return { request: saved.value, created: true };
   } catch (thrown) {
     if (!isExists(thrown) || idempotency === undefined) throw thrown;
-    const existing = await rt.requests.get(id);
+    const existing = await deps.requests.get(id);
     if (existing?.value.idempotency?.bodyHash !== idempotency.bodyHash) {
       throw new EngineError("conflict", "This Idempotency-Key was already used with another body", {
         reason: "idempotency-key-reused",
@@ -139,24 +144,22 @@ function codeRequiredFor(org: OrgProfile): readonly RequestType[] {
   return parsed.success ? parsed.data.requireCodeFor : CODE_VERIFIABLE_TYPES;
 }
 
-function checkCategories(rt: Runtime, categories: readonly string[]): void {
-  const known = new Set(rt.dataMap.categories.map((c) => c.id));
+function checkCategories(deps: Pick<EngineDeps, "dataMap">, categories: readonly string[]): void {
+  const known = new Set(deps.dataMap.categories.map((c) => c.id));
   const fields = categories.flatMap((c, i) => (known.has(c) ? [] : [{ path: `categories[${i}]`, message: `not a category of the data map (${[...known].join(", ")})` }]));
   if (fields.length > 0) throw new EngineError("validation", "Unknown categories", { reason: "invalid-input", fields });
 }
 
-export async function getRequest(rt: Runtime, caller: Caller, id: string): Promise<PrivacyRequestRecord> {
-  authorize(caller, "request:read");
-  return visible(caller, await rt.requests.get(id)).value;
+export async function getRequest(deps: Pick<EngineDeps, "requests">, caller: Authorized<"request:read">, id: string): Promise<PrivacyRequestRecord> {
+  return visible(caller, await deps.requests.get(id)).value;
 }
 
-export async function listRequests(rt: Runtime, caller: Caller, query: ListRequestsQuery): Promise<Page<PrivacyRequestRecord>> {
-  authorize(caller, "request:read");
+export async function listRequests(deps: Pick<EngineDeps, "requests">, caller: Authorized<"request:read">, query: ListRequestsQuery): Promise<Page<PrivacyRequestRecord>> {
   if (query.orgId !== undefined && !mayActOnOrg(caller, query.orgId)) {
     // Listing another org's requests shows an empty page, as listing an unknown org does.
     return { items: [] };
   }
-  return rt.requests.list(
+  return deps.requests.list(
     {
       orgIds: caller.orgs,
       ...(query.orgId === undefined ? {} : { orgId: query.orgId }),
@@ -168,35 +171,38 @@ export async function listRequests(rt: Runtime, caller: Caller, query: ListReque
   );
 }
 
+/** The decisions on an open request; each route checks its own before the use case runs. */
+type ActAction = Extract<Action, "request:verify" | "request:extend" | "request:reject" | "request:lift" | "request:cancel">;
+
+/** A caller checked for one of those decisions, whichever it is. */
+type DecidingCaller = { readonly [A in ActAction]: Authorized<A> }[ActAction];
+
 /** Loads a visible request and applies a pure decision to it under its ETag. */
 async function act(
-  rt: Runtime,
-  caller: Caller,
-  action: Action,
+  deps: CommitDeps,
+  caller: DecidingCaller,
   id: string,
   decide: (record: PrivacyRequestRecord) => ReturnType<typeof extendRequest> | undefined,
   log: Logger,
 ): Promise<PrivacyRequestRecord> {
-  authorize(caller, action);
-  const saved = await mutate(rt, id, (current) => decide(visible(caller, current).value), log);
+  const saved = await mutate(deps, id, (current) => decide(visible(caller, current).value), log);
   return saved.value;
 }
 
-export async function issueVerificationCode(rt: Runtime, caller: Caller, id: string, log: Logger): Promise<PrivacyRequestRecord> {
+export async function issueVerificationCode(deps: ActDeps, caller: Authorized<"request:verify">, id: string, log: Logger): Promise<PrivacyRequestRecord> {
   // A six-digit code from the CSPRNG; only its keyed hash is stored.
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const record = await act(
-    rt,
+    deps,
     caller,
-    "request:verify",
     id,
     (current) => {
       const channel = current.subject.phone !== undefined ? "whatsapp" : current.subject.email !== undefined ? "email" : "contact-record";
       return issueCode(current, {
-        sealedCode: sealSecret(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
-        codeHash: codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
-        now: rt.now(),
-        ttlMinutes: rt.settings.PRIVACY_VERIFICATION_TTL_MINUTES,
+        sealedCode: sealSecret(deps.config.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
+        codeHash: codeHash(deps.config.PRIVACY_SUBJECT_KEY_SECRET, current.id, code),
+        now: deps.now(),
+        ttlMinutes: deps.config.PRIVACY_VERIFICATION_TTL_MINUTES,
         actor: actorOf(caller),
         channel,
       });
@@ -207,23 +213,22 @@ export async function issueVerificationCode(rt: Runtime, caller: Caller, id: str
   return record;
 }
 
-export async function verifyRequest(rt: Runtime, caller: Caller, id: string, code: string, log: Logger): Promise<PrivacyRequestRecord> {
+export async function verifyRequest(deps: ActDeps, caller: Authorized<"request:verify">, id: string, code: string, log: Logger): Promise<PrivacyRequestRecord> {
   // Filled inside `decide`, which may run more than once under ETag retries.
   const check: { outcome: CodeCheck; attemptsLeft: number } = { outcome: "none", attemptsLeft: 0 };
   const record = await act(
-    rt,
+    deps,
     caller,
-    "request:verify",
     id,
     (current) => {
       const stored = current.verification.code;
-      const matches = stored !== undefined && digestsEqual(codeHash(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, current.id, code), stored.hash);
+      const matches = stored !== undefined && digestsEqual(codeHash(deps.config.PRIVACY_SUBJECT_KEY_SECRET, current.id, code), stored.hash);
       const checked = checkCode(current, {
         matches,
-        now: rt.now(),
-        maxAttempts: rt.settings.PRIVACY_VERIFICATION_MAX_ATTEMPTS,
+        now: deps.now(),
+        maxAttempts: deps.config.PRIVACY_VERIFICATION_MAX_ATTEMPTS,
         actor: actorOf(caller),
-        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+        dueSoonDays: deps.config.PRIVACY_DUE_SOON_DAYS,
       });
       check.outcome = checked.outcome;
       check.attemptsLeft = checked.attemptsLeft;
@@ -251,36 +256,34 @@ export async function verifyRequest(rt: Runtime, caller: Caller, id: string, cod
   }
 }
 
-export function extend(rt: Runtime, caller: Caller, id: string, reason: string, log: Logger): Promise<PrivacyRequestRecord> {
+export function extend(deps: ActDeps, caller: Authorized<"request:extend">, id: string, reason: string, log: Logger): Promise<PrivacyRequestRecord> {
   return act(
-    rt,
+    deps,
     caller,
-    "request:extend",
     id,
     (current) =>
       extendRequest(current, {
         reason,
-        reasonDigest: textDigest(rt, current.id, reason),
-        now: rt.now(),
+        reasonDigest: textDigest(deps, current.id, reason),
+        now: deps.now(),
         actor: actorOf(caller),
-        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+        dueSoonDays: deps.config.PRIVACY_DUE_SOON_DAYS,
       }),
     log,
   );
 }
 
 export function reject(
-  rt: Runtime,
-  caller: Caller,
+  deps: ActDeps,
+  caller: Authorized<"request:reject">,
   id: string,
   reason: string,
   detail: string,
   log: Logger,
 ): Promise<PrivacyRequestRecord> {
   return act(
-    rt,
+    deps,
     caller,
-    "request:reject",
     id,
     (current) => {
       // An objection to direct marketing must be followed (Art. 21(3)); only an unverified identity stops it.
@@ -291,10 +294,10 @@ export function reject(
         event: "reject",
         reason,
         detail,
-        detailDigest: textDigest(rt, current.id, detail),
-        now: rt.now(),
+        detailDigest: textDigest(deps, current.id, detail),
+        now: deps.now(),
         actor: actorOf(caller),
-        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+        dueSoonDays: deps.config.PRIVACY_DUE_SOON_DAYS,
       });
     },
     log,
@@ -302,23 +305,22 @@ export function reject(
 }
 
 /** Asks for a restriction to be lifted: the notice to the subject goes out first, the markers come off after. */
-export function liftRestriction(rt: Runtime, caller: Caller, id: string, reason: string, log: Logger): Promise<PrivacyRequestRecord> {
-  return act(rt, caller, "request:lift", id, (current) => requestLift(current, { reason, reasonDigest: textDigest(rt, current.id, reason), now: rt.now(), actor: actorOf(caller) }), log);
+export function liftRestriction(deps: ActDeps, caller: Authorized<"request:lift">, id: string, reason: string, log: Logger): Promise<PrivacyRequestRecord> {
+  return act(deps, caller, id, (current) => requestLift(current, { reason, reasonDigest: textDigest(deps, current.id, reason), now: deps.now(), actor: actorOf(caller) }), log);
 }
 
-export function cancel(rt: Runtime, caller: Caller, id: string, reason: string | undefined, log: Logger): Promise<PrivacyRequestRecord> {
+export function cancel(deps: ActDeps, caller: Authorized<"request:cancel">, id: string, reason: string | undefined, log: Logger): Promise<PrivacyRequestRecord> {
   return act(
-    rt,
+    deps,
     caller,
-    "request:cancel",
     id,
     (current) =>
       closeRequest(current, {
         event: "cancel",
-        ...(reason === undefined ? {} : { detail: reason, detailDigest: textDigest(rt, current.id, reason) }),
-        now: rt.now(),
+        ...(reason === undefined ? {} : { detail: reason, detailDigest: textDigest(deps, current.id, reason) }),
+        now: deps.now(),
         actor: actorOf(caller),
-        dueSoonDays: rt.settings.PRIVACY_DUE_SOON_DAYS,
+        dueSoonDays: deps.config.PRIVACY_DUE_SOON_DAYS,
       }),
     log,
   );
@@ -331,25 +333,22 @@ export interface AuditTrail {
 }
 
 /** The request's audit trail, including entries committed but not yet flushed, and whether the chain verifies. */
-export async function auditTrail(rt: Runtime, caller: Caller, id: string): Promise<AuditTrail> {
-  authorize(caller, "audit:read");
-  const request = visible(caller, await rt.requests.get(id)).value;
-  const stored = await rt.audit.listForRequest(id);
+export async function auditTrail(deps: Pick<EngineDeps, "requests" | "audit">, caller: Authorized<"audit:read">, id: string): Promise<AuditTrail> {
+  const request = visible(caller, await deps.requests.get(id)).value;
+  const stored = await deps.audit.listForRequest(id);
   const seen = new Set(stored.map((e) => e.id));
   const entries = [...stored, ...(request.pending?.audit ?? []).filter((e) => !seen.has(e.id))].sort((a, b) => a.seq - b.seq);
   return { requestId: id, entries, chain: verifyChain(entries, request.auditHead) };
 }
 
 /** The signed certificate of a completed erasure. */
-export async function certificateOf(rt: Runtime, caller: Caller, id: string): Promise<Certificate> {
-  authorize(caller, "request:read");
-  const request = visible(caller, await rt.requests.get(id)).value;
+export async function certificateOf(deps: Pick<EngineDeps, "requests">, caller: Authorized<"request:read">, id: string): Promise<Certificate> {
+  const request = visible(caller, await deps.requests.get(id)).value;
   if (request.certificate === undefined) throw new EngineError("not-found", "This request has no erasure certificate", { reason: "no-certificate" });
   return request.certificate;
 }
 
 /** Whether a certificate was signed by this engine's key and is unchanged. */
-export function checkCertificate(rt: Runtime, caller: Caller, certificate: Certificate): { valid: boolean } {
-  authorize(caller, "request:read");
-  return { valid: verifyCertificate(rt.settings.PRIVACY_CERTIFICATE_KEY, certificate) };
+export function checkCertificate(deps: Pick<EngineDeps, "config">, _caller: Authorized<"request:read">, certificate: Certificate): { valid: boolean } {
+  return { valid: verifyCertificate(deps.config.PRIVACY_CERTIFICATE_KEY, certificate) };
 }

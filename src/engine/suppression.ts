@@ -1,10 +1,10 @@
 import { linkFollowUp } from "../domain/privacy-request.js";
 import type { Suppression } from "../domain/registry.js";
-import type { Caller } from "../domain/access.js";
-import type { Runtime } from "../runtime.js";
+import { authorize, type Caller } from "../domain/access.js";
 import { mutate } from "./commit.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
-import { submitRequest } from "./requests.js";
+import { submitRequest, type SubmitDeps } from "./requests.js";
 import { recordStatus } from "./subject-status.js";
 import { claimedManifest, completeWith, runSteps, takeRequest } from "./work.js";
 
@@ -19,27 +19,31 @@ const FOLLOW_UP_CALLER: Caller = { id: executor, kind: "principal", role: "priva
  * alike. Direct marketing is absolute (Art. 21(3)). A withdrawal with `erase: true` opens an
  * erasure of the categories the data map processes on consent, once, however often it runs.
  */
-export async function runSuppression(rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
-  const request = await takeRequest(rt, requestId, () => executor, log);
+/** The executor's part of the engine: opening a follow-up, discovery's sources and manifests, the registry. */
+type SuppressionDeps = SubmitDeps & Pick<EngineDeps, "platformItems" | "blobSource" | "resolve" | "manifests" | "registry">;
+
+export async function runSuppression(deps: SuppressionDeps, requestId: string, context: { readonly attempt: number }, log: Logger): Promise<void> {
+  const request = await takeRequest(deps, requestId, () => executor, log);
   if (request.status !== "in-progress") return;
-  await runSteps(rt, requestId, executor, context, log, async (at) => {
-    const org = await rt.orgs.get(request.orgId);
-    const { keys, request: current } = await claimedManifest(rt, request, executor, org?.defaultCountry, log);
-    const since = current.discovery?.completedAt ?? rt.now().toISOString();
+  await runSteps(deps, requestId, executor, context, log, async (at) => {
+    const org = await deps.orgs.get(request.orgId);
+    const { keys, request: current } = await claimedManifest(deps, request, executor, org?.defaultCountry, log);
+    const since = current.discovery?.completedAt ?? deps.now().toISOString();
     const basis = request.type === "objection" ? "objection" : "consent-withdrawal";
     const suppressions: Suppression[] = (request.purposes ?? []).map((purpose) => ({ purpose, since, absolute: purpose === "marketing", basis, requestId }));
 
     at("registry");
-    const registryEntries = await recordStatus(rt, request.orgId, Object.values(keys).flat(), { kind: "suppress", suppressions });
+    const registryEntries = await recordStatus(deps, request.orgId, Object.values(keys).flat(), { kind: "suppress", suppressions });
 
     let followUp = current.followUp;
     if (request.type === "consent-withdrawal" && request.erase === true && followUp === undefined) {
       at("follow-up");
-      const categories = rt.dataMap.categories.filter((c) => c.lawfulBasis === "consent").map((c) => c.id);
+      const categories = deps.dataMap.categories.filter((c) => c.lawfulBasis === "consent").map((c) => c.id);
       // The same Idempotency-Key on every delivery: one erasure, however often this runs.
+      // The engine opens it for itself: the role check a route would run, run once here.
       const opened = await submitRequest(
-        rt,
-        FOLLOW_UP_CALLER,
+        deps,
+        authorize(FOLLOW_UP_CALLER, "request:open"),
         {
           type: "erasure",
           orgId: request.orgId,
@@ -54,13 +58,13 @@ export async function runSuppression(rt: Runtime, requestId: string, context: { 
       );
       followUp = { requestId: opened.request.id, type: "erasure" };
       const link = followUp;
-      await mutate(rt, requestId, (c) => linkFollowUp(c.value, link, rt.now()), log);
+      await mutate(deps, requestId, (c) => linkFollowUp(c.value, link, deps.now()), log);
     }
 
     at("complete");
     const purposes = (request.purposes ?? []).join(",");
     await completeWith(
-      rt,
+      deps,
       requestId,
       executor,
       {

@@ -7,31 +7,64 @@ import type { ContainerMapping } from "../domain/data-map.js";
 import { subjectKey } from "../domain/subject-key.js";
 import { discover, type DiscoveryResult } from "./discovery.js";
 import type { RequestType } from "../domain/request.js";
-import type { Runtime } from "../runtime.js";
-import { mutate } from "./commit.js";
+import { mutate, type CommitDeps } from "./commit.js";
+import type { EngineDeps } from "./deps.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
+/** A change to a request through `mutate` (its stores) at the clock's time. */
+export type ChangeDeps = CommitDeps & Pick<EngineDeps, "now">;
+
+/** An executor's steps on its request: taking it, failing it, completing it; its manifests go with it. */
+export type StepDeps = CommitDeps & Pick<EngineDeps, "now" | "config" | "manifests">;
+
+/** Discovery of a request's subject, written into a manifest. */
+export type ManifestDiscoveryDeps = Pick<EngineDeps, "dataMap" | "platformItems" | "blobSource" | "resolve" | "config" | "manifests">;
+
+/** What every executor together may use (export, erasure, offboarding, rectification, restriction, suppression). */
+export type ExecutorDeps = Pick<
+  EngineDeps,
+  | "config"
+  | "dataMap"
+  | "now"
+  | "resolve"
+  | "platformItems"
+  | "blobSource"
+  | "manifests"
+  | "packages"
+  | "jobs"
+  | "legalHolds"
+  | "registry"
+  | "itemUpdater"
+  | "itemEraser"
+  | "blobEraser"
+  | "requests"
+  | "audit"
+  | "outbox"
+  | "work"
+  | "orgs"
+>;
+
 /** An executor runs one request type's work; a type without one (only in tests) stays queued and says why. */
-export type Executor = (rt: Runtime, requestId: string, context: { readonly attempt: number }, log: Logger) => Promise<void>;
+export type Executor = (deps: ExecutorDeps, requestId: string, context: { readonly attempt: number }, log: Logger) => Promise<void>;
 
 export async function processWorkItem(
-  rt: Runtime,
+  deps: ExecutorDeps,
   requestId: string,
   executors: Readonly<Partial<Record<RequestType, Executor>>>,
   context: { readonly attempt: number },
   log: Logger,
 ): Promise<void> {
-  const request = await rt.requests.get(requestId);
+  const request = await deps.requests.get(requestId);
   if (request === undefined) {
     log.warn("work item for an unknown request dropped", { requestId });
     return;
   }
   const executor = executors[request.value.type];
   if (executor !== undefined) {
-    await executor(rt, requestId, context, log);
+    await executor(deps, requestId, context, log);
     return;
   }
-  await mutate(rt, requestId, (current) => awaitExecutor(current.value, rt.now()), log);
+  await mutate(deps, requestId, (current) => awaitExecutor(current.value, deps.now()), log);
   log.info("request waits for an executor", { requestId, type: request.value.type });
 }
 
@@ -39,11 +72,11 @@ export async function processWorkItem(
  * An executor takes its request: a queued one moves to in-progress; a redelivered one that is
  * already in progress is resumed as it is. Returns the request as it now stands.
  */
-export async function takeRequest(rt: Runtime, requestId: string, executorOf: (request: PrivacyRequestRecord) => string, log: Logger): Promise<PrivacyRequestRecord> {
-  const saved = await mutate(rt, requestId, (current) => (current.value.status === "queued" ? startWork(current.value, executorOf(current.value), rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS) : undefined), log);
+export async function takeRequest(deps: StepDeps, requestId: string, executorOf: (request: PrivacyRequestRecord) => string, log: Logger): Promise<PrivacyRequestRecord> {
+  const saved = await mutate(deps, requestId, (current) => (current.value.status === "queued" ? startWork(current.value, executorOf(current.value), deps.now(), deps.config.PRIVACY_DUE_SOON_DAYS) : undefined), log);
   // A request that ended while its manifest stayed (a crash before the removal, a duplicate's
   // pages): this delivery removes it.
-  if (isTerminal(saved.value.status)) await dropManifests(rt, requestId);
+  if (isTerminal(saved.value.status)) await dropManifests(deps, requestId);
   return saved.value;
 }
 
@@ -51,22 +84,22 @@ export async function takeRequest(rt: Runtime, requestId: string, executorOf: (r
  * Removes a finished request's manifests (all its runs, or only `run`): they list the subject's
  * item ids and blob paths and must not outlive the request. Safe to repeat.
  */
-export async function dropManifests(rt: Runtime, requestId: string, run?: string): Promise<void> {
-  await rt.manifests.remove(requestId, run);
+export async function dropManifests(deps: Pick<EngineDeps, "manifests">, requestId: string, run?: string): Promise<void> {
+  await deps.manifests.remove(requestId, run);
 }
 
 /** A step that kept failing: the request fails with the step and the reason (a caller's mistake in its own words). */
 export async function failRequest(
-  rt: Runtime,
+  deps: StepDeps,
   requestId: string,
   failure: { readonly executor: string; readonly step: string; readonly error: EngineError; readonly attempt: number },
   log: Logger,
 ): Promise<void> {
   const { executor, step, error, attempt } = failure;
   const reason = error.isCallerFault ? error.message : `${error.code}: ${error.reason}`;
-  await mutate(rt, requestId, (c) => failWork(c.value, { step, reason, at: rt.now().toISOString(), attempts: attempt }, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
+  await mutate(deps, requestId, (c) => failWork(c.value, { step, reason, at: deps.now().toISOString(), attempts: attempt }, executor, deps.now(), deps.config.PRIVACY_DUE_SOON_DAYS), log);
   // Best effort: the step's error is what the host must see; a later delivery removes the rest.
-  await dropManifests(rt, requestId).catch((removing: unknown) => {
+  await dropManifests(deps, requestId).catch((removing: unknown) => {
     log.warn("manifest of a failed request not removed yet", { requestId, error: toEngineError(removing).code });
   });
 }
@@ -76,26 +109,26 @@ export async function failRequest(
  * two copies of a message never mix). Resolves to the result and the number of manifest pages.
  */
 export async function discoverIntoManifest(
-  rt: Runtime,
+  deps: ManifestDiscoveryDeps,
   request: PrivacyRequestRecord,
   run: string,
   defaultCountry: string | undefined,
 ): Promise<{ result: DiscoveryResult; pages: number }> {
   let pages = 0;
   const result = await discover(
-    rt.dataMap,
+    deps.dataMap,
     request.orgId,
     request.subject,
-    { items: rt.platformItems, blobs: rt.blobSource, resolve: rt.resolve },
-    { pageSize: rt.settings.PRIVACY_DISCOVERY_PAGE_SIZE, ...(defaultCountry === undefined ? {} : { defaultCountry }) },
-    (entry) => rt.manifests.write(request.id, run, pages++, entry),
+    { items: deps.platformItems, blobs: deps.blobSource, resolve: deps.resolve },
+    { pageSize: deps.config.PRIVACY_DISCOVERY_PAGE_SIZE, ...(defaultCountry === undefined ? {} : { defaultCountry }) },
+    (entry) => deps.manifests.write(request.id, run, pages++, entry),
   );
   return { result, pages };
 }
 
 /** Records discovery's counts on the request (the request shows what the manifest holds). */
-export async function recordDiscoveryOf(rt: Runtime, requestId: string, result: DiscoveryResult, executor: string, log: Logger): Promise<void> {
-  const now = rt.now();
+export async function recordDiscoveryOf(deps: ChangeDeps, requestId: string, result: DiscoveryResult, executor: string, log: Logger): Promise<void> {
+  const now = deps.now();
   const summary = {
     items: result.items,
     blobs: result.blobs,
@@ -103,12 +136,12 @@ export async function recordDiscoveryOf(rt: Runtime, requestId: string, result: 
     keys: Object.fromEntries(Object.entries(result.keys).map(([k, v]) => [k, v.length])),
     completedAt: now.toISOString(),
   };
-  await mutate(rt, requestId, (c) => recordDiscovery(c.value, summary, executor, now), log);
+  await mutate(deps, requestId, (c) => recordDiscovery(c.value, summary, executor, now), log);
 }
 
 /** The subject's identifier keys (keyed hashes) by kind, from discovery: the registry's entry ids. */
-export function keysByKind(rt: Runtime, request: PrivacyRequestRecord, keys: Readonly<Record<string, readonly string[]>>): Record<IdentifierKind, string[]> {
-  const secret = rt.settings.PRIVACY_SUBJECT_KEY_SECRET;
+export function keysByKind(deps: Pick<EngineDeps, "config">, request: PrivacyRequestRecord, keys: Readonly<Record<string, readonly string[]>>): Record<IdentifierKind, string[]> {
+  const secret = deps.config.PRIVACY_SUBJECT_KEY_SECRET;
   return Object.fromEntries(
     IDENTIFIER_KINDS.map((kind) => {
       const found = [...(keys[kind] ?? []), ...(request.subject[kind] === undefined ? [] : [request.subject[kind]])];
@@ -123,7 +156,7 @@ export function keysByKind(rt: Runtime, request: PrivacyRequestRecord, keys: Rea
  * rerun after a crash works through the same items, even once a rectified phone no longer finds them.
  */
 export async function claimedManifest(
-  rt: Runtime,
+  deps: StepDeps & ManifestDiscoveryDeps,
   request: PrivacyRequestRecord,
   executor: string,
   defaultCountry: string | undefined,
@@ -134,10 +167,10 @@ export async function claimedManifest(
   const existing = claimed(request);
   if (existing !== undefined) return existing;
   const run = randomUUID();
-  const { result } = await discoverIntoManifest(rt, request, run, defaultCountry);
-  await recordDiscoveryOf(rt, request.id, result, executor, log);
-  const keys = keysByKind(rt, request, result.keys);
-  const saved = await mutate(rt, request.id, (c) => claimRun(c.value, run, keys, rt.now()), log);
+  const { result } = await discoverIntoManifest(deps, request, run, defaultCountry);
+  await recordDiscoveryOf(deps, request.id, result, executor, log);
+  const keys = keysByKind(deps, request, result.keys);
+  const saved = await mutate(deps, request.id, (c) => claimRun(c.value, run, keys, deps.now()), log);
   const winner = claimed(saved.value);
   if (winner === undefined) throw new Error("discovery run was not recorded");
   return winner;
@@ -163,7 +196,7 @@ export async function bounded<T, R>(items: readonly T[], limit: number, work: (i
  * it at once.
  */
 export async function runSteps(
-  rt: Runtime,
+  deps: StepDeps,
   requestId: string,
   executor: string,
   context: { readonly attempt: number },
@@ -179,10 +212,10 @@ export async function runSteps(
     const error = toEngineError(thrown);
     log.warn("executor step failed", { requestId, executor, step, attempt: context.attempt, error: error.code });
     if (error.isCallerFault && error.code !== "conflict") {
-      await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
+      await failRequest(deps, requestId, { executor, step, error, attempt: context.attempt }, log);
       return;
     }
-    if (context.attempt >= rt.settings.PRIVACY_MAX_ATTEMPTS) await failRequest(rt, requestId, { executor, step, error, attempt: context.attempt }, log);
+    if (context.attempt >= deps.config.PRIVACY_MAX_ATTEMPTS) await failRequest(deps, requestId, { executor, step, error, attempt: context.attempt }, log);
     throw error;
   }
 }
@@ -192,21 +225,21 @@ export async function runSteps(
  * the mapping and its resolved target, at most PRIVACY_ERASURE_CONCURRENCY at a time per page.
  */
 export async function forEachManifestItem(
-  rt: Runtime,
+  deps: Pick<EngineDeps, "dataMap" | "resolve" | "config">,
   manifest: AsyncIterable<ManifestEntry>,
   visit: (mapping: ContainerMapping, target: { readonly database: string; readonly container: string; readonly orgField: string }, id: string) => Promise<void>,
 ): Promise<void> {
   for await (const entry of manifest) {
     if (entry.source !== "container") continue;
-    const mapping = rt.dataMap.containers.find((m) => m.name === entry.name);
+    const mapping = deps.dataMap.containers.find((m) => m.name === entry.name);
     if (mapping === undefined) continue;
-    const target = { database: rt.resolve.database(mapping.database), container: mapping.container, orgField: mapping.orgField };
-    await bounded(entry.ids ?? [], rt.settings.PRIVACY_ERASURE_CONCURRENCY, (id) => visit(mapping, target, id));
+    const target = { database: deps.resolve.database(mapping.database), container: mapping.container, orgField: mapping.orgField };
+    await bounded(entry.ids ?? [], deps.config.PRIVACY_ERASURE_CONCURRENCY, (id) => visit(mapping, target, id));
   }
 }
 
 /** Completes a rectification, restriction or suppression with what it did (see completeWork). */
-export async function completeWith(rt: Runtime, requestId: string, executor: string, outcome: Parameters<typeof completeWork>[1], log: Logger): Promise<void> {
-  await mutate(rt, requestId, (c) => completeWork(c.value, outcome, executor, rt.now(), rt.settings.PRIVACY_DUE_SOON_DAYS), log);
-  await dropManifests(rt, requestId);
+export async function completeWith(deps: StepDeps, requestId: string, executor: string, outcome: Parameters<typeof completeWork>[1], log: Logger): Promise<void> {
+  await mutate(deps, requestId, (c) => completeWork(c.value, outcome, executor, deps.now(), deps.config.PRIVACY_DUE_SOON_DAYS), log);
+  await dropManifests(deps, requestId);
 }

@@ -1,34 +1,35 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import { authorize, type Action, type Caller } from "../domain/access.js";
+import { authorize, type Action, type Authorized, type Caller } from "../domain/access.js";
 import { EngineError, toEngineError, type ProblemField } from "../domain/errors.js";
 import { authenticate } from "../engine/authenticate.js";
 import type { Logger } from "../engine/ports.js";
-import { runtime, type Runtime } from "../runtime.js";
+import type { EngineDeps } from "../engine/deps.js";
 import { contextLogger } from "../hosting/logger.js";
 import { problemResponse } from "./problem.js";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export interface EndpointInput<B, Q, P> {
-  readonly caller: Caller;
+export interface EndpointInput<B, Q, P, A extends Action> {
+  /** The caller, its role checked for the route's action. */
+  readonly caller: Authorized<A>;
   readonly body: B;
   readonly query: Q;
   readonly params: P;
   readonly request: HttpRequest;
-  readonly rt: Runtime;
+  readonly deps: EngineDeps;
   readonly log: Logger;
 }
 
-export interface EndpointSpec<B, Q, P> {
-  /** The role check made before any input is read; omit only on anonymous routes. */
-  readonly action?: Action;
+export interface EndpointSpec<B, Q, P, A extends Action> {
+  /** The role check made before any input is read; omit only on routes any caller (or, anonymous, anyone) may use. */
+  readonly action?: A;
   readonly anonymous?: boolean;
   readonly body?: z.ZodType<B>;
   readonly query?: z.ZodType<Q>;
   /** Route parameters; one that does not parse names nothing that exists, so it is a 404. */
   readonly params?: z.ZodType<P>;
-  readonly handle: (input: EndpointInput<B, Q, P>) => Promise<HttpResponseInit>;
+  readonly handle: (input: EndpointInput<B, Q, P, A>) => Promise<HttpResponseInit>;
 }
 
 function zodFields(error: z.ZodError, prefix: string): ProblemField[] {
@@ -86,19 +87,19 @@ async function readJsonBody(request: HttpRequest): Promise<unknown> {
  * (400/413/415), then the use case; any error becomes problem+json. Nothing is written before
  * all input has parsed, so a caller's mistake changes nothing.
  */
-export function endpoint<B = undefined, Q = undefined, P = undefined>(spec: EndpointSpec<B, Q, P>) {
+export function endpoint<B = undefined, Q = undefined, P = undefined, A extends Action = never>(deps: EngineDeps, spec: EndpointSpec<B, Q, P, A>) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const log = contextLogger(context);
     const instance = new URL(request.url).pathname;
     try {
-      const rt = runtime();
-      const caller: Caller = spec.anonymous
+      const authenticated: Caller = spec.anonymous
         ? { id: "anonymous", kind: "api-key", role: "auditor", orgs: [] }
         : authenticate(
             { authorization: request.headers.get("authorization"), clientPrincipal: request.headers.get("x-ms-client-principal") },
-            rt.settings,
+            deps.config,
           );
-      if (spec.action !== undefined) authorize(caller, spec.action);
+      // The one role check of the call; the use case takes the Authorized caller it yields.
+      const caller = (spec.action === undefined ? authenticated : authorize(authenticated, spec.action)) as Authorized<A>;
       let params = undefined as P;
       if (spec.params !== undefined) {
         const parsed = spec.params.safeParse(request.params);
@@ -108,7 +109,7 @@ export function endpoint<B = undefined, Q = undefined, P = undefined>(spec: Endp
       }
       const query = (spec.query === undefined ? undefined : parseWith(spec.query, Object.fromEntries(request.query.entries()), "query", "query")) as Q;
       const body = (spec.body === undefined ? undefined : parseWith(spec.body, await readJsonBody(request), "", "body")) as B;
-      return await spec.handle({ caller, body, query, params, request, rt, log });
+      return await spec.handle({ caller, body, query, params, request, deps, log });
     } catch (thrown) {
       const error = toEngineError(thrown);
       if (!error.isCallerFault) {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { allFunctions } from "../../functions/all.js";
 import { parseSettings, SettingsError, withSettingDefaults } from "../config/settings.js";
 import { DataMapError } from "../domain/data-map.js";
-import { runtime } from "../runtime.js";
+import { createRuntime, disposeRuntime } from "../hosting/composition.js";
 import { provision } from "../stores/provision.js";
 import {
   COSMOS_EMULATOR_KEY,
@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   }
   const settings = parseSettings(process.env);
   Object.assign(process.env, withSettingDefaults(process.env, settings));
-  const rt = runtime();
+  // The composition root of this host: one set of deps, built once.
+  const rt = createRuntime(settings);
   await provision(rt.clients, settings);
   log(`stores ready: databases ${settings.PRIVACY_DATABASE} and ${settings.PLATFORM_DATABASE}, container ${settings.PRIVACY_ASSETS_CONTAINER}, queue ${settings.PRIVACY_WORK_QUEUE}`);
   const seedTargets = {
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   const key = settings.PRIVACY_DEV_API_KEY ?? "";
   // The admin invoke API takes the same development key (Authorization: Bearer or x-functions-key).
   const host = await startLocalHost({
-    definitions: allFunctions,
+    definitions: allFunctions(rt),
     env: process.env,
     port: ports.LOCAL_HTTP_PORT,
     queueRetryDelaySeconds: 10,
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: stopping`);
     await host.stop();
-    rt.clients.cosmos.dispose();
+    disposeRuntime(rt);
     await emulators?.stop();
     log("stopped");
     process.exit(0);

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Caller } from "../../src/domain/access.js";
+import { authorize, type Caller } from "../../src/domain/access.js";
 import { SubmitRequestBody } from "../../src/domain/request.js";
 import { runErasure } from "../../src/engine/erasure.js";
 import { submitRequest } from "../../src/engine/requests.js";
@@ -82,7 +82,7 @@ async function engineRun(host: EmulatorHost, size: { items: number; blobs: numbe
     const log = quietLogger();
     await warmUp(rt);
     const body = SubmitRequestBody.parse({ type: "erasure", orgId: BENCH_ORG, subject: { phone: data.subject.phone }, verification: { method: "attested", by: "bench" } });
-    const { request } = await submitRequest(rt, BENCH_CALLER, body, undefined, log);
+    const { request } = await submitRequest(rt, authorize(BENCH_CALLER, "request:open"), body, undefined, log);
     if (request.status !== "queued") throw new Error(`the request is ${request.status}, expected queued`);
 
     await host.resetCounts();

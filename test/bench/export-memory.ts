@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { JSONObject } from "@azure/cosmos";
-import type { Caller } from "../../src/domain/access.js";
+import { authorize, type Caller } from "../../src/domain/access.js";
 import { SubmitRequestBody } from "../../src/domain/request.js";
 import { runExport } from "../../src/engine/export.js";
 import { issuePackageLink } from "../../src/engine/package-link.js";
@@ -164,7 +164,7 @@ async function measure(host: EmulatorHost, flags: BenchFlags): Promise<ScenarioO
     const log = quietLogger();
     await warmUp(rt);
     const body = SubmitRequestBody.parse({ type: "access", orgId, subject: { phone: subject.phone }, verification: { method: "attested", by: "bench" } });
-    const { request } = await submitRequest(rt, BENCH_CALLER, body, undefined, log);
+    const { request } = await submitRequest(rt, authorize(BENCH_CALLER, "request:open"), body, undefined, log);
     if (request.status !== "queued") throw new Error(`the request is ${request.status}, expected queued`);
 
     gc();
@@ -199,7 +199,7 @@ async function measure(host: EmulatorHost, flags: BenchFlags): Promise<ScenarioO
     if (itemsWritten !== itemsFound) throw new Error(`items written ${itemsWritten} ≠ items found by discovery ${itemsFound}`);
     if (blobsWritten !== seeded.expectedBlobs) throw new Error(`blobs written ${blobsWritten} ≠ the subject's ${seeded.expectedBlobs} media blobs`);
     // The link as a privacy role is handed it (GET /api/requests/{id}/package): never on the request's view.
-    const link = await issuePackageLink(rt, BENCH_CALLER, request.id, log);
+    const link = await issuePackageLink(rt, authorize(BENCH_CALLER, "package:link"), request.id, log);
     const head = await fetch(link.url, { method: "HEAD" });
     const length = Number(head.headers.get("content-length"));
     if (head.status !== 200 || length !== delivery.bytes) throw new Error(`the link answered ${head.status} with ${length} bytes, expected 200 with ${delivery.bytes}`);

@@ -11,7 +11,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { parseSettings, withSettingDefaults, type Settings } from "../../src/config/settings.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { COSMOS_EMULATOR_KEY, freePort, startEmbeddedEmulators, storageConnectionString, type EmulatorPorts } from "../../src/local/emulators.js";
-import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/hosting/composition.js";
 import { createCosmosClient } from "../../src/stores/cosmos-client.js";
 import { provision } from "../../src/stores/provision.js";
 

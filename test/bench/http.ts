@@ -4,7 +4,6 @@ import { allFunctions } from "../../functions/all.js";
 import { withSettingDefaults } from "../../src/config/settings.js";
 import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { startLocalHost } from "../../src/local/host.js";
-import { resetRuntime } from "../../src/runtime.js";
 import { openNamespace, progress, type BenchFlags, type EmulatorHost, type Scenario, type ScenarioOutcome, type TableRow } from "./harness.js";
 
 /**
@@ -51,12 +50,10 @@ async function measure(host: EmulatorHost, flags: BenchFlags): Promise<ScenarioO
     .database(ns.settings.PLATFORM_DATABASE)
     .container("organizations")
     .items.upsert({ id: HTTP_ORG, orgId: HTTP_ORG, name: "HTTP Bench GmbH", settings: { jurisdiction: "GDPR", defaultCountry: "DE" } });
-  // The handlers build their runtime from process.env: point it at this namespace for the run.
-  const saved = { ...process.env };
-  Object.assign(process.env, withSettingDefaults(ns.env, ns.settings));
-  resetRuntime();
-  const definitions = allFunctions.filter((d): d is HttpFunctionDefinition => d.kind === "http");
-  const server = await startLocalHost({ definitions, env: process.env, port: 0, enableTimers: false, log: () => undefined });
+  // The local host resolves binding expressions from an environment; the handlers get the namespace's deps.
+  const env = withSettingDefaults(ns.env, ns.settings);
+  const definitions = allFunctions(ns.rt).filter((d): d is HttpFunctionDefinition => d.kind === "http");
+  const server = await startLocalHost({ definitions, env, port: 0, enableTimers: false, log: () => undefined });
   const rows: TableRow[] = [];
   const routes: Record<string, unknown> = {};
   let met = true;
@@ -100,9 +97,6 @@ async function measure(host: EmulatorHost, flags: BenchFlags): Promise<ScenarioO
     }
   } finally {
     await server.stop();
-    resetRuntime();
-    for (const key of Object.keys(process.env)) if (!(key in saved)) Reflect.deleteProperty(process.env, key);
-    Object.assign(process.env, saved);
     ns.close();
   }
   return { rows, result: { rttMs: flags.rttMs, routes, target: { errors: ZERO_ERRORS_TARGET }, met } };

@@ -1,4 +1,4 @@
-import type { Runtime, RuntimeOptions } from "../../src/runtime.js";
+import type { Runtime, RuntimeOptions } from "../../src/hosting/composition.js";
 
 /**
  * Two layers of counting for the benchmark, both opt-in and only here:

@@ -1,14 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allFunctions } from "../../functions/all.js";
-import { workQueueHandler } from "../../functions/background.js";
-import { placeHoldHandler } from "../../functions/registry.js";
-import { issueVerificationHandler, submitRequestHandler } from "../../functions/requests.js";
 import { mayPerform, type Action } from "../../src/domain/access.js";
 import type { Role } from "../../src/config/settings.js";
 import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, issuedCode, ORG_A, ORG_B, ORG_UNKNOWN, setupEngine, type KeyName } from "../support/engine.js";
+import { call, invocationContext, issuedCode, ORG_A, ORG_B, ORG_UNKNOWN, setupEngine, type KeyName, teardownEngines, type TestEngine, DESCRIBED_HTTP, liveHttp } from "../support/engine.js";
 import { engineFingerprint } from "../support/state-fingerprint.js";
 
 /**
@@ -83,24 +78,24 @@ const ROLES: Readonly<Record<"admin" | "operator" | "auditor" | "service", Role>
 const TARGETS: readonly Target[] = ["own", "other", "unknown"];
 const orgOf = (target: Target) => (target === "own" ? ORG_A : target === "other" ? ORG_B : ORG_UNKNOWN);
 
-const httpRoutes = allFunctions.filter((f): f is HttpFunctionDefinition => f.kind === "http");
+const httpRoutes = DESCRIBED_HTTP;
 
-let rt: Runtime;
+let rt: TestEngine;
 let certificate: unknown;
 
 beforeAll(async () => {
   rt = await setupEngine();
   // An erasure completed in ORG_A gives a real certificate to check.
-  certificate = await call(submitRequestHandler, { path: "/x", body: { type: "erasure", orgId: ORG_A, subject: { contactId: "c-cert" }, verification: { method: "attested", by: "desk" } } })
+  certificate = await call(rt.fn.submitRequestHandler, { path: "/x", body: { type: "erasure", orgId: ORG_A, subject: { contactId: "c-cert" }, verification: { method: "attested", by: "desk" } } })
     .then(async (r) => {
       const id = (r.body as { id: string }).id;
-      await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
+      await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
       return id;
     })
     .then(async (id) => (await rt.requests.get(id))?.value.certificate);
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 async function openRequest(orgId: string, kind: NonNullable<Rule["request"]>): Promise<{ id: string; code: string }> {
@@ -113,13 +108,13 @@ async function openRequest(orgId: string, kind: NonNullable<Rule["request"]>): P
         : kind === "exported"
           ? { type: "access", orgId, subject: { contactId: "c-acl" }, ...attested }
           : { type: "access", orgId, subject: { contactId: "c-acl" } };
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body });
   const id = (opened.body as { id: string }).id;
   if (kind === "awaiting-verification") {
-    await call(issueVerificationHandler, { path: "/x", params: { id } });
+    await call(rt.fn.issueVerificationHandler, { path: "/x", params: { id } });
     return { id, code: (await issuedCode(rt, id)).code };
   }
-  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
+  await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
   return { id, code: "000000" };
 }
 
@@ -136,20 +131,20 @@ async function attempt(definition: HttpFunctionDefinition, rule: Rule, key: KeyN
     params.orgId = orgId;
     params.holdId = randomUUID();
     if (target !== "unknown") {
-      const placed = await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId, category: "sales", reason: "acl hold" } });
+      const placed = await call(rt.fn.placeHoldHandler, { path: "/api/legal-holds", body: { orgId, category: "sales", reason: "acl hold" } });
       params.holdId = (placed.body as { id: string }).id;
     }
   }
   if (rule.list === true && target !== "unknown") {
     // Something to see: a request and a hold in the target org.
-    await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { contactId: "c-list" } } });
-    await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId, category: "sales", reason: "acl list" } });
+    await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { contactId: "c-list" } } });
+    await call(rt.fn.placeHoldHandler, { path: "/api/legal-holds", body: { orgId, category: "sales", reason: "acl list" } });
   }
   const query = rule.query?.(orgId) ?? (rule.scope === "query-org" ? { orgId } : {});
   const search = new URLSearchParams(query).toString();
   const body = rule.body?.({ orgId, code });
   const before = await engineFingerprint(rt);
-  const response = await call(definition.handler, {
+  const response = await call(liveHttp(rt, definition.name).handler, {
     method: definition.methods[0] ?? "GET",
     path: `/api/${definition.route.replace(/\{(\w+)\}/g, (_m, p: string) => params[p] ?? "")}${search === "" ? "" : `?${search}`}`,
     params,

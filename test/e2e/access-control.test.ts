@@ -1,47 +1,34 @@
 import { randomUUID } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  auditHandler,
-  cancelHandler,
-  extendHandler,
-  getRequestHandler,
-  issueVerificationHandler,
-  listRequestsHandler,
-  rejectHandler,
-  submitRequestHandler,
-  verifyHandler,
-} from "../../functions/requests.js";
-import { healthHandler, openApiHandler } from "../../functions/system.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, issuedCode, ORG_A, ORG_B, setupEngine, type KeyName } from "../support/engine.js";
+import { call, issuedCode, ORG_A, ORG_B, setupEngine, type KeyName, teardownEngines, type TestEngine, type HttpHandlerName } from "../support/engine.js";
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 type Target = "own" | "other" | "unknown";
 type Role = "admin" | "operator" | "auditor" | "service";
 
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine();
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 /** A fresh request in the target's org (awaiting verification, with a code issued), or an unknown id. */
 async function requestIn(target: Target): Promise<{ id: string; code?: string }> {
   if (target === "unknown") return { id: randomUUID() };
   const orgId = target === "own" ? ORG_A : ORG_B;
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { contactId: "c-acl" } } });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { contactId: "c-acl" } } });
   const id = (opened.body as { id: string }).id;
-  await call(issueVerificationHandler, { path: "/x", params: { id } });
+  await call(rt.fn.issueVerificationHandler, { path: "/x", params: { id } });
   const { code } = await issuedCode(rt, id);
   return { id, code };
 }
 
 interface Route {
   name: string;
-  handler: Handler;
+  handler: HttpHandlerName;
   /** Roles allowed by the access table. */
   allowed: readonly Role[];
   success: number;
@@ -62,7 +49,7 @@ const onRequest = (body: (code: string | undefined) => unknown) => async (handle
 const routes: Route[] = [
   {
     name: "POST /requests (erasure)",
-    handler: submitRequestHandler,
+    handler: "submitRequestHandler",
     allowed: ["admin", "operator", "service"],
     success: 201,
     call: async (handler, key, target) => {
@@ -72,49 +59,49 @@ const routes: Route[] = [
   },
   {
     name: "GET /requests/{id}",
-    handler: getRequestHandler,
+    handler: "getRequestHandler",
     allowed: ["admin", "operator", "auditor"],
     success: 200,
     call: onRequest(() => undefined),
   },
   {
     name: "POST /requests/{id}/verification",
-    handler: issueVerificationHandler,
+    handler: "issueVerificationHandler",
     allowed: ["admin", "operator"],
     success: 202,
     call: onRequest(() => ({})),
   },
   {
     name: "POST /requests/{id}/verify",
-    handler: verifyHandler,
+    handler: "verifyHandler",
     allowed: ["admin", "operator"],
     success: 200,
     call: onRequest((code) => ({ code: code ?? "000000" })),
   },
   {
     name: "POST /requests/{id}/extend",
-    handler: extendHandler,
+    handler: "extendHandler",
     allowed: ["admin", "operator"],
     success: 200,
     call: onRequest(() => ({ reason: "needs more time" })),
   },
   {
     name: "POST /requests/{id}/reject",
-    handler: rejectHandler,
+    handler: "rejectHandler",
     allowed: ["admin"],
     success: 200,
     call: onRequest(() => ({ reason: "other", detail: "test" })),
   },
   {
     name: "POST /requests/{id}/cancel",
-    handler: cancelHandler,
+    handler: "cancelHandler",
     allowed: ["admin", "operator"],
     success: 200,
     call: onRequest(() => ({})),
   },
   {
     name: "GET /requests/{id}/audit",
-    handler: auditHandler,
+    handler: "auditHandler",
     allowed: ["admin", "auditor"],
     success: 200,
     call: onRequest(() => undefined),
@@ -138,14 +125,14 @@ describe("access control matrix", () => {
       const want: string[] = [];
       for (const role of roles) {
         for (const target of targets) {
-          seen.push(`${role}/${target}=${await route.call(route.handler, role, target)}`);
+          seen.push(`${role}/${target}=${await route.call(rt.fn[route.handler], role, target)}`);
           want.push(`${role}/${target}=${expected(route, role, target)}`);
         }
       }
       for (const [key, label] of [[null, "none"], ["badKey", "bad"]] as const) {
         const status = await (key === null
-          ? route.call(route.handler, null, "own")
-          : call(route.handler, { path: "/x", params: { id: randomUUID() }, key: null, headers: { authorization: "Bearer not-a-key-at-all" } }).then((r) => r.status));
+          ? route.call(rt.fn[route.handler], null, "own")
+          : call(rt.fn[route.handler], { path: "/x", params: { id: randomUUID() }, key: null, headers: { authorization: "Bearer not-a-key-at-all" } }).then((r) => r.status));
         seen.push(`${label}=${status}`);
         want.push(`${label}=401`);
       }
@@ -154,23 +141,23 @@ describe("access control matrix", () => {
   }
 
   it("the service role opens erasures only", async () => {
-    const access = await call(submitRequestHandler, { path: "/api/requests", key: "service", body: { type: "access", orgId: ORG_A, subject: { contactId: "c" } } });
+    const access = await call(rt.fn.submitRequestHandler, { path: "/api/requests", key: "service", body: { type: "access", orgId: ORG_A, subject: { contactId: "c" } } });
     expect(access.status).toBe(403);
     expect((access.body as { reason: string }).reason).toBe("type-forbidden");
   });
 
   it("lists only the caller's orgs", async () => {
-    await call(submitRequestHandler, { path: "/api/requests", body: { type: "objection", orgId: ORG_B, subject: { contactId: "c-list" }, purposes: ["marketing"] } });
-    const listed = await call(listRequestsHandler, { path: "/api/requests?limit=100", key: "operator" });
+    await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "objection", orgId: ORG_B, subject: { contactId: "c-list" }, purposes: ["marketing"] } });
+    const listed = await call(rt.fn.listRequestsHandler, { path: "/api/requests?limit=100", key: "operator" });
     const orgs = new Set((listed.body as { items: { orgId: string }[] }).items.map((i) => i.orgId));
     expect([...orgs]).toEqual([ORG_A]);
-    expect((await call(listRequestsHandler, { path: "/api/requests", key: "service" })).status).toBe(403);
-    expect((await call(listRequestsHandler, { path: "/api/requests", key: null })).status).toBe(401);
+    expect((await call(rt.fn.listRequestsHandler, { path: "/api/requests", key: "service" })).status).toBe(403);
+    expect((await call(rt.fn.listRequestsHandler, { path: "/api/requests", key: null })).status).toBe(401);
   });
 
   it("health needs no caller; every other route does", async () => {
-    expect((await call(healthHandler, { path: "/api/health", key: null })).status).toBe(200);
-    expect((await call(openApiHandler, { path: "/api/openapi.json", key: null })).status).toBe(401);
-    expect((await call(openApiHandler, { path: "/api/openapi.json", key: "service" })).status).toBe(200);
+    expect((await call(rt.fn.healthHandler, { path: "/api/health", key: null })).status).toBe(200);
+    expect((await call(rt.fn.openApiHandler, { path: "/api/openapi.json", key: null })).status).toBe(401);
+    expect((await call(rt.fn.openApiHandler, { path: "/api/openapi.json", key: "service" })).status).toBe(200);
   });
 });

@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { workQueueHandler } from "../../functions/background.js";
-import { auditHandler, cancelHandler, rejectHandler, submitRequestHandler, verifyHandler } from "../../functions/requests.js";
-import type { Caller } from "../../src/domain/access.js";
+import { authorize, type Caller } from "../../src/domain/access.js";
 import { submitRequest } from "../../src/engine/requests.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, countRequests, invocationContext, ORG_A, setupEngine } from "../support/engine.js";
+import { call, countRequests, invocationContext, ORG_A, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
 /**
  * Self-attestation is a decision: only the roles of PRIVACY_ATTESTING_ROLES may attest a
@@ -31,7 +28,7 @@ interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine({ PRIVACY_PORTABILITY_DESTINATION_HOSTS: "127.0.0.1" });
   const organizations = rt.clients.cosmos.database(rt.settings.PLATFORM_DATABASE).container("organizations");
@@ -44,11 +41,11 @@ beforeAll(async () => {
   await organizations.items.upsert({ id: ORG_TYPO, orgId: ORG_TYPO, name: "Typo SA", settings: { jurisdiction: "GDPR", verification: { requireCodeFor: "access" } } });
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 const attested = { method: "attested", by: "Front desk, Mila's colleague" } as const;
-const open = (body: Record<string, unknown>, key: "admin" | "operator" | "service" = "admin") => call(submitRequestHandler, { path: "/api/requests", body, key });
+const open = (body: Record<string, unknown>, key: "admin" | "operator" | "service" = "admin") => call(rt.fn.submitRequestHandler, { path: "/api/requests", body, key });
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function stored(id: string): Promise<string> {
@@ -76,7 +73,7 @@ describe("who may attest", () => {
   it("there is no attest-later route: verify takes a code only", async () => {
     const unverified = (await open({ type: "access", orgId: ORG_A, subject: { userId: "u-att-later" } }, "operator")).body as View;
     const before = await stored(unverified.id);
-    const response = await call(verifyHandler, { path: "/x", params: { id: unverified.id }, body: attested, key: "operator" });
+    const response = await call(rt.fn.verifyHandler, { path: "/x", params: { id: unverified.id }, body: attested, key: "operator" });
     expect(response.status).toBe(400);
     expect(await stored(unverified.id)).toBe(before);
   });
@@ -87,7 +84,7 @@ describe("who may attest", () => {
     const id = (response.body as View).id;
     const record = (await rt.requests.get(id))?.value;
     expect(record?.verification).toMatchObject({ state: "verified", method: "attested", attestedBy: "admin" });
-    const trail = await call(auditHandler, { path: "/x", params: { id } });
+    const trail = await call(rt.fn.auditHandler, { path: "/x", params: { id } });
     const entries = (trail.body as { entries: AuditEntry[] }).entries;
     const opened = entries.find((e) => e.action === "request.opened");
     expect(opened?.details.verification).toBe("attested");
@@ -98,13 +95,13 @@ describe("who may attest", () => {
 
   it("lets the roles of PRIVACY_ATTESTING_ROLES attest, whichever they are", async () => {
     const operator: Caller = { id: "operator", kind: "api-key", role: "privacy-operator", orgs: [ORG_A] };
-    const widened: Runtime = { ...rt, settings: { ...rt.settings, PRIVACY_ATTESTING_ROLES: ["privacy-admin", "privacy-operator"] } };
-    const { request } = await submitRequest(widened, operator, { type: "access", orgId: ORG_A, subject: { userId: "u-att-wide" }, verification: attested }, undefined, silent);
+    const widened: TestEngine = { ...rt, config: { ...rt.config, PRIVACY_ATTESTING_ROLES: ["privacy-admin", "privacy-operator"] } };
+    const { request } = await submitRequest(widened, authorize(operator, "request:open"), { type: "access", orgId: ORG_A, subject: { userId: "u-att-wide" }, verification: attested }, undefined, silent);
     expect(request.status).toBe("queued");
     expect(request.verification.attestedBy).toBe("operator");
     const admin: Caller = { id: "admin", kind: "api-key", role: "privacy-admin", orgs: "*" };
-    const narrowed: Runtime = { ...rt, settings: { ...rt.settings, PRIVACY_ATTESTING_ROLES: ["privacy-operator"] } };
-    await expect(submitRequest(narrowed, admin, { type: "access", orgId: ORG_A, subject: { userId: "u-att-narrow" }, verification: attested }, undefined, silent)).rejects.toMatchObject({
+    const narrowed: TestEngine = { ...rt, config: { ...rt.config, PRIVACY_ATTESTING_ROLES: ["privacy-operator"] } };
+    await expect(submitRequest(narrowed, authorize(admin, "request:open"), { type: "access", orgId: ORG_A, subject: { userId: "u-att-narrow" }, verification: attested }, undefined, silent)).rejects.toMatchObject({
       code: "forbidden",
       reason: "attestation-forbidden",
     });
@@ -152,7 +149,7 @@ describe("a portability destination's SAS", () => {
     expect(opened.status).toBe(201);
     const id = (opened.body as View).id;
     expect(await stored(id)).toContain("sig=");
-    const rejected = await call(rejectHandler, { path: "/x", params: { id }, body: { reason: "excessive", detail: "third request" } });
+    const rejected = await call(rt.fn.rejectHandler, { path: "/x", params: { id }, body: { reason: "excessive", detail: "third request" } });
     expect(rejected.status).toBe(200);
     expect(await stored(id)).not.toContain("sig=");
   });
@@ -161,7 +158,7 @@ describe("a portability destination's SAS", () => {
     const opened = await open({ type: "portability", orgId: ORG_A, subject: { userId: "u-sas-cancel" }, destination: destination("cancel") }, "operator");
     const id = (opened.body as View).id;
     expect(await stored(id)).toContain("sig=");
-    expect((await call(cancelHandler, { path: "/x", params: { id }, body: {}, key: "operator" })).status).toBe(200);
+    expect((await call(rt.fn.cancelHandler, { path: "/x", params: { id }, body: {}, key: "operator" })).status).toBe(200);
     expect(await stored(id)).not.toContain("sig=");
   });
 
@@ -170,7 +167,7 @@ describe("a portability destination's SAS", () => {
     const id = (opened.body as View).id;
     expect(await stored(id)).toContain("sig=");
     // The last delivery: the unreachable destination fails the request.
-    await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: rt.settings.PRIVACY_MAX_ATTEMPTS })).catch(() => undefined);
+    await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: rt.settings.PRIVACY_MAX_ATTEMPTS })).catch(() => undefined);
     expect((await rt.requests.get(id))?.value.status).toBe("failed");
     expect(await stored(id)).not.toContain("sig=");
   });

@@ -1,35 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditHandler, cancelHandler, extendHandler, submitRequestHandler } from "../../functions/requests.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, ORG_A, setupEngine } from "../support/engine.js";
+import { call, ORG_A, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
 interface Trail {
   chain: { valid: boolean; entries: number; problems: string[] };
   entries: AuditEntry[];
 }
 
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine();
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 /** A request with three audit entries: opened, extended, cancelled. */
 async function requestWithTrail(): Promise<string> {
-  const opened = await call(submitRequestHandler, {
+  const opened = await call(rt.fn.submitRequestHandler, {
     path: "/api/requests",
     body: { type: "access", orgId: ORG_A, subject: { userId: "u-tamper" }, verification: { method: "attested", by: "desk" } },
   });
   const id = (opened.body as { id: string }).id;
-  expect((await call(extendHandler, { path: "/x", params: { id }, body: { reason: "many systems involved" } })).status).toBe(200);
-  expect((await call(cancelHandler, { path: "/x", params: { id }, body: {} })).status).toBe(200);
+  expect((await call(rt.fn.extendHandler, { path: "/x", params: { id }, body: { reason: "many systems involved" } })).status).toBe(200);
+  expect((await call(rt.fn.cancelHandler, { path: "/x", params: { id }, body: {} })).status).toBe(200);
   return id;
 }
 
-const trail = async (id: string) => (await call(auditHandler, { path: "/x", params: { id }, key: "auditor" })).body as Trail;
+const trail = async (id: string) => (await call(rt.fn.auditHandler, { path: "/x", params: { id }, key: "auditor" })).body as Trail;
 const auditContainer = () => rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("audit");
 
 describe("audit trail tamper detection on stored entries", () => {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Caller } from "../../src/domain/access.js";
+import { authorize, type Caller } from "../../src/domain/access.js";
 import { hashedId, verifyCertificate, type Certificate } from "../../src/domain/certificate.js";
 import type { DataMap } from "../../src/domain/data-map.js";
 import { REDACTED } from "../../src/domain/erasure.js";
@@ -13,9 +13,9 @@ import { runErasure } from "../../src/engine/erasure.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { submitRequest } from "../../src/engine/requests.js";
 import { buildDataset, HARD_CASES, type Dataset, type SeedOptions } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, type Expected } from "../support/discovery-oracle.js";
-import { setupEngine } from "../support/engine.js";
+import { setupEngine, teardownEngines } from "../support/engine.js";
+import type { Runtime } from "../../src/hosting/composition.js";
 import { withFaults } from "../support/faults.js";
 import { capturedLog } from "../support/log-capture.js";
 import { snapshotKey, snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
@@ -74,7 +74,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const w of [...worlds]) await w.dispose();
-  resetRuntime();
+  teardownEngines();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ function oracle(w: World, orgId: string, subject: Subject): Expected {
 // Running an erasure
 
 async function open(rt: Runtime, orgId: string, subject: Subject): Promise<PrivacyRequestRecord> {
-  const { request } = await submitRequest(rt, desk, { type: "erasure", orgId, subject, verification: { method: "attested", by: "privacy-desk" } }, undefined, log);
+  const { request } = await submitRequest(rt, authorize(desk, "request:open"), { type: "erasure", orgId, subject, verification: { method: "attested", by: "privacy-desk" } }, undefined, log);
   expect(request.status).toBe("queued");
   return request;
 }

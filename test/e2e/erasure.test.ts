@@ -1,15 +1,12 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { workQueueHandler } from "../../functions/background.js";
-import { certificateHandler, getRequestHandler, packageLinkHandler, submitRequestHandler, verifyCertificateHandler } from "../../functions/requests.js";
 import { verifyCertificate, type Certificate } from "../../src/domain/certificate.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { discover } from "../../src/engine/discovery.js";
 import { runErasure } from "../../src/engine/erasure.js";
 import { buildDataset, HARD_CASES, type Dataset } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery } from "../support/discovery-oracle.js";
-import { call, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
+import { call, invocationContext, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
 
@@ -20,7 +17,7 @@ interface View {
   certificate?: Certificate;
 }
 
-let rt: Runtime;
+let rt: TestEngine;
 let dataset: Dataset;
 const countryOf = (orgId: string) => dataset.items.organizations.find((o) => o.id === orgId)?.settings.defaultCountry;
 
@@ -30,15 +27,15 @@ beforeAll(async () => {
   await seedDemo(rt);
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 async function erase(orgId: string, subject: Record<string, string>, type = "erasure"): Promise<View> {
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type, orgId, subject, verification: { method: "attested", by: "desk" } } });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type, orgId, subject, verification: { method: "attested", by: "desk" } } });
   expect(opened.status).toBe(201);
   const id = (opened.body as View).id;
-  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
-  return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+  await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
+  return (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
 }
 
 async function rediscover(orgId: string, subject: Record<string, string>): Promise<string[]> {
@@ -74,12 +71,12 @@ describe("erasure", () => {
 
     // Discovery finds nothing left; the certificate verifies and names no one.
     expect(await rediscover(mila.orgId, subject)).toEqual([]);
-    const fetched = await call(certificateHandler, { path: "/x", params: { id: view.id } });
+    const fetched = await call(rt.fn.certificateHandler, { path: "/x", params: { id: view.id } });
     expect(fetched.status).toBe(200);
     const certificate = fetched.body as Certificate;
-    const checked = await call(verifyCertificateHandler, { path: "/api/certificates/verify", body: certificate, key: "auditor" });
+    const checked = await call(rt.fn.verifyCertificateHandler, { path: "/api/certificates/verify", body: certificate, key: "auditor" });
     expect(checked.body).toEqual({ valid: true });
-    const forged = await call(verifyCertificateHandler, { path: "/api/certificates/verify", body: { ...certificate, outcome: "erased", finishedAt: "2020-01-01T00:00:00Z" }, key: "auditor" });
+    const forged = await call(rt.fn.verifyCertificateHandler, { path: "/api/certificates/verify", body: { ...certificate, outcome: "erased", finishedAt: "2020-01-01T00:00:00Z" }, key: "auditor" });
     expect(forged.body).toEqual({ valid: false });
     expect(certificate.outcome).toBe("erased");
     expect(certificate.verification.remaining).toBe(0);
@@ -95,19 +92,19 @@ describe("erasure", () => {
     const person = dataset.items.contacts.find((c) => c.orgId === "org-demo" && c.id === "contact-demo-0009");
     if (person === undefined) throw new Error("seed changed");
     const access = await erase("org-demo", { contactId: person.id }, "access");
-    const handed = await call(packageLinkHandler, { path: "/x", params: { id: access.id } });
+    const handed = await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: access.id } });
     expect(handed.status).toBe(200);
     const link = (handed.body as { url: string }).url;
     expect((await fetch(link)).status).toBe(200);
     const erased = await erase("org-demo", { phone: person.phone });
     expect(erased.status).toBe("completed");
     expect((await fetch(link)).status).toBe(404);
-    const after = (await call(getRequestHandler, { path: "/x", params: { id: access.id } })).body as { delivery?: { url?: string; deletedAt?: string } };
+    const after = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: access.id } })).body as { delivery?: { url?: string; deletedAt?: string } };
     expect(after.delivery?.deletedAt).toBeDefined();
     expect(after.delivery?.url).toBeUndefined();
     // No new link for a package the erasure took.
-    expect((await call(packageLinkHandler, { path: "/x", params: { id: access.id } })).status).toBe(409);
-    const certificate = (await call(certificateHandler, { path: "/x", params: { id: erased.id } })).body as Certificate;
+    expect((await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: access.id } })).status).toBe(409);
+    const certificate = (await call(rt.fn.certificateHandler, { path: "/x", params: { id: erased.id } })).body as Certificate;
     expect(certificate.places.exports?.deleted).toBe(1);
   });
 
@@ -117,17 +114,17 @@ describe("erasure", () => {
     const subject = { contactId: person.id };
     const expected = expectedDiscovery(rt.dataMap, dataset, "org-demo", subject, "DE");
     const before = await snapshotPlatform(rt);
-    const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId: "org-demo", subject, verification: { method: "attested", by: "desk" } } });
+    const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId: "org-demo", subject, verification: { method: "attested", by: "desk" } } });
     const id = (opened.body as View).id;
     const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
     // Both copies run together; a copy that loses its claim stops, a redelivery finishes what is left.
     await Promise.allSettled([runErasure(rt, id, { attempt: 1 }, log), runErasure(rt, id, { attempt: 1 }, log)]);
     for (let attempt = 2; attempt <= 3; attempt += 1) await runErasure(rt, id, { attempt }, log).catch(() => undefined);
-    const view = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const view = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(view.status).toBe("completed");
     expectOnlySubjectErased(rt, before, await snapshotPlatform(rt), "org-demo", expected);
     expect(await rediscover("org-demo", subject)).toEqual([]);
-    const certificate = (await call(certificateHandler, { path: "/x", params: { id } })).body as Certificate;
+    const certificate = (await call(rt.fn.certificateHandler, { path: "/x", params: { id } })).body as Certificate;
     expect(certificate.verification.remaining).toBe(0);
     expect(certificate.places.contacts?.deleted).toBe(1);
   });
@@ -137,7 +134,7 @@ describe("erasure", () => {
     const view = await erase(jonas.orgId, { contactId: jonas.contactId });
     expect(view.status).toBe("completed");
     const before = await snapshotPlatform(rt);
-    await workQueueHandler({ requestId: view.id }, invocationContext("work-queue", { dequeueCount: 2 }));
+    await rt.fn.workQueueHandler({ requestId: view.id }, invocationContext("work-queue", { dequeueCount: 2 }));
     const after = await snapshotPlatform(rt);
     expect(after).toEqual(before);
   });

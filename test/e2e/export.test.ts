@@ -2,13 +2,9 @@ import { createHash } from "node:crypto";
 import { BlobSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { packageExpiryHandler, workQueueHandler } from "../../functions/background.js";
-import { auditHandler, getRequestHandler, listRequestsHandler, packageLinkHandler, submitRequestHandler } from "../../functions/requests.js";
-import { dataMapHandler, openApiHandler } from "../../functions/system.js";
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME } from "../../src/local/emulators.js";
 import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, ORG_A, TEST_TIMER, seedDemo, setupEngine, type KeyName } from "../support/engine.js";
+import { call, invocationContext, ORG_A, TEST_TIMER, seedDemo, setupEngine, type KeyName, teardownEngines, type TestEngine } from "../support/engine.js";
 import { testNamespace } from "../support/env.js";
 import { unzip } from "../support/zip.js";
 
@@ -36,7 +32,7 @@ interface Trail {
 }
 
 const mila = HARD_CASES.duplicateContact;
-let rt: Runtime;
+let rt: TestEngine;
 let destinationContainer: string;
 
 beforeAll(async () => {
@@ -47,20 +43,20 @@ beforeAll(async () => {
 });
 afterAll(() => {
   vi.useRealTimers();
-  resetRuntime();
+  teardownEngines();
 });
 
 async function openAndRun(body: Record<string, unknown>, attempt = 1): Promise<View> {
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { orgId: mila.orgId, verification: { method: "attested", by: "desk" }, ...body } });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { orgId: mila.orgId, verification: { method: "attested", by: "desk" }, ...body } });
   expect(opened.status).toBe(201);
   const id = (opened.body as View).id;
-  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: attempt }));
-  return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+  await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: attempt }));
+  return (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
 }
 
 /** The package's read link, as a privacy role is handed it (GET /api/requests/{id}/package). */
 async function linkOf(view: View, key: KeyName = "admin"): Promise<PackageLink> {
-  const response = await call(packageLinkHandler, { path: `/api/requests/${view.id}/package`, params: { id: view.id }, key });
+  const response = await call(rt.fn.packageLinkHandler, { path: `/api/requests/${view.id}/package`, params: { id: view.id }, key });
   expect(response.status, response.text).toBe(200);
   return response.body as PackageLink;
 }
@@ -127,7 +123,7 @@ describe("access export", () => {
     for (const text of ["Purposes", "Recipients", "How long we keep it", "Where it came from", "WhatsApp conversations"]) expect(summary).toContain(text);
 
     // The audit records what was exported, never the content or the link.
-    const trail = await call(auditHandler, { path: "/x", params: { id: view.id } });
+    const trail = await call(rt.fn.auditHandler, { path: "/x", params: { id: view.id } });
     expect(trail.text).toContain(view.delivery?.sha256 ?? "none");
     expect(trail.text).not.toContain(mila.name);
     expect(trail.text).not.toContain("sig=");
@@ -160,13 +156,13 @@ describe("access export", () => {
 
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date(Date.parse(view.delivery?.expiresAt ?? "") + 60_000));
-    await packageExpiryHandler(TEST_TIMER, invocationContext("package-expiry"));
+    await rt.fn.packageExpiryHandler(TEST_TIMER, invocationContext("package-expiry"));
     vi.useRealTimers();
-    const after = (await call(getRequestHandler, { path: "/x", params: { id: view.id } })).body as View;
+    const after = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: view.id } })).body as View;
     expect(after.delivery?.deletedAt).toBeDefined();
     expect(after.delivery?.url).toBeUndefined();
     // A deleted package has no link to hand over.
-    const gone = await call(packageLinkHandler, { path: "/x", params: { id: view.id } });
+    const gone = await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: view.id } });
     expect(gone.status).toBe(409);
     expect(gone.headers["content-type"]).toBe("application/problem+json");
     expect(gone.text).not.toContain("sig=");
@@ -181,13 +177,13 @@ describe("package links: handed over only to privacy roles", () => {
     done = await openAndRun({ type: "access", orgId: ORG_A, subject: { contactId: "c-package-link" } });
     expect(done.status).toBe("completed");
   });
-  const trailOf = async (id: string) => (await call(auditHandler, { path: "/x", params: { id } })).body as Trail;
+  const trailOf = async (id: string) => (await call(rt.fn.auditHandler, { path: "/x", params: { id } })).body as Trail;
   const issued = (trail: Trail) => trail.entries.filter((e) => e.action === "package.link-issued");
 
   it("shows no SAS in lists or reads of a completed request, for any role: that a package exists, its size and hash", async () => {
     for (const key of ["admin", "operator", "auditor", "service"] as const) {
-      const list = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_A}&type=access`, key });
-      const read = await call(getRequestHandler, { path: "/x", params: { id: done.id }, key });
+      const list = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_A}&type=access`, key });
+      const read = await call(rt.fn.getRequestHandler, { path: "/x", params: { id: done.id }, key });
       for (const response of [list, read]) {
         expect(response.text, key).not.toContain("sig=");
         expect(response.text, key).not.toMatch(/[?&]s[epvrt]=/);
@@ -211,12 +207,12 @@ describe("package links: handed over only to privacy roles", () => {
   it("refuses the link to auditors and services (403), and to an operator of another org (404), recording nothing", async () => {
     const before = issued(await trailOf(done.id)).length;
     for (const key of ["auditor", "service"] as const) {
-      const refused = await call(packageLinkHandler, { path: "/x", params: { id: done.id }, key });
+      const refused = await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: done.id }, key });
       expect(refused.status, key).toBe(403);
       expect(refused.headers["content-type"]).toBe("application/problem+json");
       expect(refused.text).not.toContain("sig=");
     }
-    const elsewhere = await call(packageLinkHandler, { path: "/x", params: { id: done.id }, key: "operatorB" });
+    const elsewhere = await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: done.id }, key: "operatorB" });
     expect(elsewhere.status).toBe(404);
     expect(elsewhere.text).not.toContain("sig=");
     expect(issued(await trailOf(done.id))).toHaveLength(before);
@@ -253,12 +249,12 @@ describe("package links: handed over only to privacy roles", () => {
       expect(text).not.toContain(link.url);
     }
     // Issuing a link changes nothing else of the request.
-    const after = (await call(getRequestHandler, { path: "/x", params: { id: done.id } })).body as View;
+    const after = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: done.id } })).body as View;
     expect(after.status).toBe("completed");
   });
 
   it("is described in the OpenAPI document, and the Request schema has no link", async () => {
-    const doc = (await call(openApiHandler, { path: "/api/openapi.json", key: "auditor" })).body as {
+    const doc = (await call(rt.fn.openApiHandler, { path: "/api/openapi.json", key: "auditor" })).body as {
       paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
       components: { schemas: Record<string, { properties?: Record<string, { properties?: Record<string, unknown> }> }> };
     };
@@ -272,9 +268,9 @@ describe("package links: handed over only to privacy roles", () => {
   });
 
   it("answers 409 (problem+json) while there is no package yet, and once it has expired", async () => {
-    const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: ORG_A, subject: { contactId: "c-no-package" } } });
+    const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: ORG_A, subject: { contactId: "c-no-package" } } });
     const pendingId = (opened.body as View).id;
-    const early = await call(packageLinkHandler, { path: "/x", params: { id: pendingId }, key: "operator" });
+    const early = await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: pendingId }, key: "operator" });
     expect(early.status).toBe(409);
     expect(early.headers["content-type"]).toBe("application/problem+json");
     expect((early.body as { reason?: string }).reason).toBe("no-package");
@@ -284,12 +280,12 @@ describe("package links: handed over only to privacy roles", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       vi.setSystemTime(new Date(Date.parse(done.delivery?.expiresAt ?? "") + 1_000));
-      const late = await call(packageLinkHandler, { path: "/x", params: { id: done.id } });
+      const late = await call(rt.fn.packageLinkHandler, { path: "/x", params: { id: done.id } });
       expect(late.status).toBe(409);
       expect(late.headers["content-type"]).toBe("application/problem+json");
       expect((late.body as { reason?: string }).reason).toBe("package-expired");
       expect(late.text).not.toContain("sig=");
-      const shown = (await call(getRequestHandler, { path: "/x", params: { id: done.id } })).body as View & { delivery?: { available?: boolean } };
+      const shown = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: done.id } })).body as View & { delivery?: { available?: boolean } };
       expect(shown.delivery?.available).toBe(false);
     } finally {
       vi.useRealTimers();
@@ -329,10 +325,10 @@ describe("portability export", () => {
 
   it("refuses a destination outside the allow-list or without a signature, storing nothing", async () => {
     for (const destination of ["https://evil.example.net/c/b?sig=x", "http://127.0.0.1:1/c/b", "ftp://127.0.0.1/c/b?sig=x"]) {
-      const response = await call(submitRequestHandler, { path: "/api/requests", body: { type: "portability", orgId: mila.orgId, subject: { phone: mila.phone }, destination } });
+      const response = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "portability", orgId: mila.orgId, subject: { phone: mila.phone }, destination } });
       expect(response.status, destination).toBe(400);
     }
-    const onAccess = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: mila.orgId, subject: { phone: mila.phone }, destination: "https://x.blob.core.windows.net/c/b?sig=1" } });
+    const onAccess = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: mila.orgId, subject: { phone: mila.phone }, destination: "https://x.blob.core.windows.net/c/b?sig=1" } });
     expect(onAccess.status).toBe(400);
   });
 
@@ -353,10 +349,10 @@ describe("portability export", () => {
 
 describe("data map", () => {
   it("serves the active map", async () => {
-    const response = await call(dataMapHandler, { path: "/api/data-map", key: "auditor" });
+    const response = await call(rt.fn.dataMapHandler, { path: "/api/data-map", key: "auditor" });
     expect(response.status).toBe(200);
     expect((response.body as { containers: { name: string }[] }).containers.map((c) => c.name)).toContain("messages");
-    expect((await call(dataMapHandler, { path: "/api/data-map", key: "service" })).status).toBe(403);
+    expect((await call(rt.fn.dataMapHandler, { path: "/api/data-map", key: "service" })).status).toBe(403);
   });
 });
 
@@ -365,15 +361,15 @@ describe("failure and resumption", () => {
     const { runExport } = await import("../../src/engine/export.js");
     const { EngineError } = await import("../../src/domain/errors.js");
     const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const broken: Runtime = {
+    const broken: TestEngine = {
       ...rt,
       packages: { ...rt.packages, upload: () => Promise.reject(new EngineError("unavailable", "blob storage is not answering")) },
     };
     const open = async () => {
-      const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: mila.orgId, subject: { phone: mila.phone }, verification: { method: "attested", by: "desk" } } });
+      const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId: mila.orgId, subject: { phone: mila.phone }, verification: { method: "attested", by: "desk" } } });
       return (opened.body as View).id;
     };
-    const read = async (id: string) => (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const read = async (id: string) => (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
 
     // A crash in packaging: the message is retried (the executor throws) and the request stays in progress.
     const resumed = await open();

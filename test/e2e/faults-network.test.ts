@@ -3,14 +3,11 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { workQueueHandler } from "../../functions/background.js";
-import { auditHandler, getRequestHandler, packageLinkHandler, submitRequestHandler } from "../../functions/requests.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { createCosmosClient } from "../../src/stores/cosmos-client.js";
 import { expectedDiscovery } from "../support/discovery-oracle.js";
-import { call, countRequests, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
+import { call, countRequests, invocationContext, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { capturedLog } from "../support/log-capture.js";
 import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { recordFigure } from "../support/figures.js";
@@ -25,7 +22,7 @@ import { portOf, proxiedStorage, TcpFaultProxy } from "../support/tcp-fault-prox
  * changed, the audit chain verifies, and no request, event or package exists twice. The same
  * holds when the process running the work item is killed (SIGKILL) between steps.
  */
-let rt: Runtime;
+let rt: TestEngine;
 let cosmosProxy: TcpFaultProxy;
 let blobProxy: TcpFaultProxy;
 /** Reads the engine's own documents around the proxy, to see where a run is while it is cut. */
@@ -55,15 +52,15 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   recordFigure("faults", survived);
-  resetRuntime();
+  teardownEngines();
   await cosmosProxy.close();
   await blobProxy.close();
 });
 
-const work = (requestId: string, dequeueCount: number) => workQueueHandler({ requestId }, invocationContext("work-queue", { dequeueCount }));
+const work = (requestId: string, dequeueCount: number) => rt.fn.workQueueHandler({ requestId }, invocationContext("work-queue", { dequeueCount }));
 
 async function open(body: Record<string, unknown>): Promise<string> {
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { ...body, verification: { method: "attested", by: "desk" } } });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { ...body, verification: { method: "attested", by: "desk" } } });
   expect(opened.status).toBe(201);
   return (opened.body as View).id;
 }
@@ -103,7 +100,7 @@ async function failUnderCut(label: string, proxy: TcpFaultProxy, requestId: stri
 }
 
 async function expectCleanHistory(requestId: string): Promise<void> {
-  const trail = await call(auditHandler, { path: "/x", params: { id: requestId } });
+  const trail = await call(rt.fn.auditHandler, { path: "/x", params: { id: requestId } });
   expect(trail.status).toBe(200);
   const { chain } = trail.body as { chain: { valid: boolean; problems: string[] } };
   expect(chain.problems).toEqual([]);
@@ -129,11 +126,11 @@ describe("network faults", () => {
     const id = await open({ type: "erasure", orgId: mila.orgId, subject });
 
     await failUnderCut("cosmos-erasure", cosmosProxy, id, () => waitForDocument("jobs", id, (job) => job.step === "erase" && Number(job.nextPage) >= 1));
-    const stalled = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const stalled = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(stalled.status).toBe("in-progress");
 
     await work(id, 2);
-    const done = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const done = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(done.status).toBe("completed");
     expectOnlySubjectErased(rt, before, await snapshotPlatform(rt), mila.orgId, expected);
     expect(await countRequests(rt)).toBe(requests + 1);
@@ -148,9 +145,9 @@ describe("network faults", () => {
 
     await failUnderCut("blob-export", blobProxy, id, () => waitForDocument("requests", id, (doc) => (doc.progress as { step?: string } | undefined)?.step === "packaging"));
     await work(id, 2);
-    const done = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const done = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(done.status).toBe("completed");
-    const link = ((await call(packageLinkHandler, { path: "/x", params: { id } })).body as { url: string }).url;
+    const link = ((await call(rt.fn.packageLinkHandler, { path: "/x", params: { id } })).body as { url: string }).url;
     const zip = Buffer.from(await (await fetch(link)).arrayBuffer());
     expect(createHash("sha256").update(zip).digest("hex")).toBe(done.delivery?.sha256);
     // One package for the request: the interrupted upload left nothing beside it.
@@ -221,12 +218,12 @@ describe("process killed", () => {
       await slow.close();
     }
     expect(output).not.toContain("work item done");
-    const killed = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const killed = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(killed.status).toBe("in-progress");
 
     // The host redelivers the message (here: to this process).
     await work(id, 2);
-    const done = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const done = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(done.status).toBe("completed");
     expectOnlySubjectErased(rt, before, await snapshotPlatform(rt), greta.orgId, expected);
     expect(await countRequests(rt)).toBe(requests + 1);

@@ -1,13 +1,9 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allFunctions } from "../../functions/all.js";
-import { erasureIntakeHandler } from "../../functions/service-bus.js";
-import { submitRequestHandler } from "../../functions/requests.js";
 import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { ProblemSchema } from "../../src/http/problem.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, countRequests, invocationContext, KEYS, ORG_A, setupEngine, type CallResult } from "../support/engine.js";
+import { call, countRequests, invocationContext, KEYS, ORG_A, setupEngine, type CallResult, teardownEngines, type TestEngine, DESCRIBED_HTTP, liveHttp } from "../support/engine.js";
 import { engineFingerprint } from "../support/state-fingerprint.js";
 import { recordFigure } from "../support/figures.js";
 
@@ -20,9 +16,9 @@ import { recordFigure } from "../support/figures.js";
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? "40");
 
-const httpRoutes = allFunctions.filter((f): f is HttpFunctionDefinition => f.kind === "http");
+const httpRoutes = DESCRIBED_HTTP;
 
-let rt: Runtime;
+let rt: TestEngine;
 /** A real request of ORG_A, so `{id}` routes also meet an id that exists. */
 let existingId = "";
 const VALID_CODE = "123456";
@@ -32,12 +28,12 @@ const tried = new Map<string, number>();
 beforeAll(async () => {
   // One declared Service Bus producer, so malformed bodies get past the producer check and are parsed.
   rt = await setupEngine({ PRIVACY_SERVICE_BUS_PRODUCERS: JSON.stringify({ crm: { orgs: "*", kinds: ["erasure", "child-data", "org-offboarding"] } }) });
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "restriction", orgId: ORG_A, subject: { contactId: "c-fuzz" }, ground: "accuracy-contested" } });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "restriction", orgId: ORG_A, subject: { contactId: "c-fuzz" }, ground: "accuracy-contested" } });
   existingId = (opened.body as { id: string }).id;
 });
 afterAll(() => {
   recordFigure("fuzz", Object.fromEntries(tried));
-  resetRuntime();
+  teardownEngines();
 });
 
 /** A body each route accepts, to mutate one field at a time (so input gets past the first check). */
@@ -188,7 +184,7 @@ async function send(definition: HttpFunctionDefinition, input: HttpInput): Promi
   const method = definition.methods[0] ?? "GET";
   // GET and DELETE carry no body (the Functions request type drops it, and says so).
   const body = method === "GET" || method === "DELETE" ? undefined : input.body;
-  return call(definition.handler, {
+  return call(liveHttp(rt, definition.name).handler, {
     method,
     path: pathOf(definition, input.params, input.query),
     params: input.params,
@@ -307,7 +303,7 @@ describe("fuzzing the Service Bus erasure message", () => {
       fc.asyncProperty(message, fc.option(oddString.filter((s) => s.length < 300), { nil: undefined }), applicationProperties, async (body, messageId, properties) => {
         const before = await countRequests(rt);
         try {
-          await erasureIntakeHandler(
+          await rt.fn.erasureIntakeHandler(
             body,
             invocationContext("erasure-intake", { ...(messageId === undefined ? {} : { messageId }), deliveryCount: 1, applicationProperties: properties }),
           );

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allFunctions } from "../../functions/all.js";
-import { workQueueHandler } from "../../functions/background.js";
-import { getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { startLocalHost, type LocalHost } from "../../src/local/host.js";
 import { buildDataset } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, type Expected } from "../support/discovery-oracle.js";
-import { call, countRequests, invocationContext, KEYS, ORG_A, seedDemo, setupEngine } from "../support/engine.js";
+import { call, countRequests, invocationContext, KEYS, ORG_A, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { recordFigure } from "../support/figures.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
@@ -24,18 +20,18 @@ const KEYS_DISTINCT = 40 * SCALE;
 const COPIES = 3;
 const CONFLICTING = 10 * SCALE;
 
-let rt: Runtime;
+let rt: TestEngine;
 let host: LocalHost;
 const dataset = buildDataset();
 
 beforeAll(async () => {
   rt = await setupEngine();
   await seedDemo(rt);
-  host = await startLocalHost({ definitions: allFunctions, env: process.env, port: 0, queuePollIntervalMs: 60_000, enableTimers: false, log: () => undefined });
+  host = await startLocalHost({ definitions: rt.functions, env: process.env, port: 0, queuePollIntervalMs: 60_000, enableTimers: false, log: () => undefined });
 }, 120_000);
 afterAll(async () => {
   await host.stop();
-  resetRuntime();
+  teardownEngines();
 });
 
 interface Sent {
@@ -143,13 +139,13 @@ describe("concurrent erasures over overlapping data", () => {
     const before = await snapshotPlatform(rt);
     const ids: string[] = [];
     for (const subject of subjects) {
-      const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId, subject, verification: { method: "attested", by: "desk" } } });
+      const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId, subject, verification: { method: "attested", by: "desk" } } });
       expect(opened.status).toBe(201);
       ids.push((opened.body as { id: string }).id);
     }
 
     const started = performance.now();
-    const outcomes = await Promise.allSettled(ids.map((requestId) => workQueueHandler({ requestId }, invocationContext("work-queue", { dequeueCount: 1 }))));
+    const outcomes = await Promise.allSettled(ids.map((requestId) => rt.fn.workQueueHandler({ requestId }, invocationContext("work-queue", { dequeueCount: 1 }))));
     // A run that lost a race (its item changed under it) throws and is redelivered, as the host would.
     let retried = 0;
     await Promise.all(
@@ -159,7 +155,7 @@ describe("concurrent erasures over overlapping data", () => {
         for (let dequeueCount = 2; dequeueCount <= 5; dequeueCount++) {
           retried += 1;
           try {
-            await workQueueHandler({ requestId: ids[index] }, invocationContext("work-queue", { dequeueCount }));
+            await rt.fn.workQueueHandler({ requestId: ids[index] }, invocationContext("work-queue", { dequeueCount }));
             return;
           } catch {
             // redelivered again
@@ -170,7 +166,7 @@ describe("concurrent erasures over overlapping data", () => {
     const elapsedMs = Math.round(performance.now() - started);
 
     for (const id of ids) {
-      const view = (await call(getRequestHandler, { path: "/x", params: { id } })).body as { status: string; certificate?: unknown };
+      const view = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as { status: string; certificate?: unknown };
       expect(view.status, `${id}: ${JSON.stringify(view)}`).toBe("completed");
     }
     expectOnlySubjectErased(rt, before, await snapshotPlatform(rt), orgId, union);

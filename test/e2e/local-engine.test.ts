@@ -2,21 +2,21 @@ import functions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { allFunctions } from "../../functions/all.js";
 import { startLocalHost, type LocalHost } from "../../src/local/host.js";
-import { resetRuntime } from "../../src/runtime.js";
-import { KEYS, ORG_A, setupEngine } from "../support/engine.js";
+import { KEYS, ORG_A, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
 let host: LocalHost;
+let rt: TestEngine;
 const lines: string[] = [];
 /** The admin API's key, as `npm start` passes its development key. */
 const ADMIN_KEY = "dev-local-engine-admin-key-0123";
 
 beforeAll(async () => {
-  await setupEngine();
-  host = await startLocalHost({ definitions: allFunctions, env: process.env, port: 0, queuePollIntervalMs: 100, enableTimers: false, adminKey: ADMIN_KEY, log: (l) => lines.push(l) });
+  rt = await setupEngine();
+  host = await startLocalHost({ definitions: rt.functions, env: process.env, port: 0, queuePollIntervalMs: 100, enableTimers: false, adminKey: ADMIN_KEY, log: (l) => lines.push(l) });
 });
 afterAll(async () => {
   await host.stop();
-  resetRuntime();
+  teardownEngines();
 });
 
 const auth = { authorization: `Bearer ${KEYS.admin}` };
@@ -55,9 +55,12 @@ describe("the engine through the local host", () => {
     expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST" })).status).toBe(401);
     expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST", headers: auth })).status).toBe(401);
     expect((await fetch(`${host.url}/admin/functions/deadline-check`, { method: "POST", headers: admin })).status).toBe(202);
-    await vi.waitFor(() => {
-      expect(lines.filter((l) => l.includes("deadline check done")).length).toBe(before + 1);
-    });
+    await vi.waitFor(
+      () => {
+        expect(lines.filter((l) => l.includes("deadline check done")).length).toBe(before + 1);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect((await fetch(`${host.url}/admin/functions/requests-get`, { method: "POST", headers: admin })).status).toBe(400);
   });
 });
@@ -71,8 +74,8 @@ describe("the Azure entry point", () => {
     http.mockClear();
     timer.mockClear();
     queue.mockClear();
-    for (const definition of allFunctions) registerWithAzure(definition);
-    const httpCount = allFunctions.filter((f) => f.kind === "http").length;
+    for (const definition of allFunctions(rt)) registerWithAzure(definition);
+    const httpCount = allFunctions(rt).filter((f) => f.kind === "http").length;
     expect(http).toHaveBeenCalledTimes(httpCount);
     expect(http).toHaveBeenCalledWith("requests-verify", expect.objectContaining({ route: "requests/{id}/verify", methods: ["POST"], authLevel: "anonymous" }));
     expect(timer).toHaveBeenCalledWith("deadline-check", expect.objectContaining({ schedule: "%PRIVACY_DEADLINE_SCHEDULE%" }));

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { workQueueHandler } from "../../functions/background.js";
-import { getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { runErasure } from "../../src/engine/erasure.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { HARD_CASES } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
+import { call, invocationContext, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { withFaults } from "../support/faults.js";
 import { capturedLog } from "../support/log-capture.js";
 
@@ -26,13 +23,13 @@ const log: Logger = {
   },
 };
 
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine({ PRIVACY_DISCOVERY_PAGE_SIZE: "10" });
   await seedDemo(rt);
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 interface View {
@@ -51,14 +48,14 @@ async function manifestPages(requestId: string): Promise<number> {
 }
 
 async function open(body: Record<string, unknown>): Promise<string> {
-  const opened = await call(submitRequestHandler, { path: "/api/requests", body: { verification: { method: "attested", by: "desk" }, ...body } });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { verification: { method: "attested", by: "desk" }, ...body } });
   expect(opened.status, opened.text).toBe(201);
   return (opened.body as View).id;
 }
 
 async function deliver(id: string, attempt = 1): Promise<View> {
-  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: attempt }));
-  return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+  await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: attempt }));
+  return (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
 }
 
 const found = (view: View) => Object.values(view.discovery?.items ?? {}).reduce((n, c) => n + c, 0) + Object.values(view.discovery?.blobs ?? {}).reduce((n, c) => n + c, 0);
@@ -100,7 +97,7 @@ describe("manifests of a finished request", () => {
     const faulty = withFaults(rt, { failAt: "always", ports: ["itemEraser"] });
     await expect(runErasure(faulty.rt, id, { attempt: rt.settings.PRIVACY_MAX_ATTEMPTS }, log)).rejects.toMatchObject({ reason: "injected-fault" });
     await faulty.settled();
-    const view = (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+    const view = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
     expect(view.status).toBe("failed");
     expect(found(view)).toBeGreaterThan(0);
     expect(await manifestPages(id)).toBe(0);

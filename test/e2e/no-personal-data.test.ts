@@ -1,20 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { deadlineCheckHandler, workQueueHandler } from "../../functions/background.js";
-import {
-  auditHandler,
-  cancelHandler,
-  extendHandler,
-  getRequestHandler,
-  issueVerificationHandler,
-  listRequestsHandler,
-  rejectHandler,
-  submitRequestHandler,
-  verifyHandler,
-} from "../../functions/requests.js";
 import { HARD_CASES } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { call, invocationContext, TEST_TIMER as timer, seedDemo, setupEngine } from "../support/engine.js";
+import { call, invocationContext, TEST_TIMER as timer, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
 /**
@@ -26,7 +13,7 @@ const mila = HARD_CASES.duplicateContact;
 const jonas = HARD_CASES.crossOrgPhone;
 const orgId = mila.orgId;
 
-let rt: Runtime;
+let rt: TestEngine;
 const problems: string[] = [];
 
 beforeAll(async () => {
@@ -35,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   vi.useRealTimers();
-  resetRuntime();
+  teardownEngines();
 });
 
 async function all<T>(container: string): Promise<T[]> {
@@ -56,7 +43,7 @@ describe("the engine's own privacy", () => {
     ];
     const ids: string[] = [];
     for (const [index, subject] of subjects.entries()) {
-      const response = await call(submitRequestHandler, {
+      const response = await call(rt.fn.submitRequestHandler, {
         path: "/api/requests",
         body: { type: index === 4 ? "rectification" : "access", orgId, subject, note: `Call ${mila.name} back`, ...(index === 4 ? { changes: [{ field: "name", value: jonas.name }], verification: { method: "attested", by: mila.name } } : {}) },
       });
@@ -71,26 +58,26 @@ describe("the engine's own privacy", () => {
       { type: "access", orgId, subject: { email: `${mila.name}@` } },
       { type: "access", orgId: "org-unknown", subject: { phone: mila.phone } },
     ]) {
-      const response = await call(submitRequestHandler, { path: "/api/requests", body });
+      const response = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body });
       expect(response.status).toBeGreaterThanOrEqual(400);
       problems.push(response.text);
     }
 
-    await call(issueVerificationHandler, { path: "/x", params: { id: first } });
-    problems.push((await call(verifyHandler, { path: "/x", params: { id: first }, body: { code: "000000" } })).text);
-    await call(verifyHandler, { path: "/x", params: { id: first }, body: { code: "111111" } });
-    await call(extendHandler, { path: "/x", params: { id: second }, body: { reason: `${mila.name} sent 40 files` } });
-    await call(rejectHandler, { path: "/x", params: { id: third }, body: { reason: "other", detail: `duplicate of ${mila.phone}` } });
-    await call(cancelHandler, { path: "/x", params: { id: fourth }, body: { reason: `${jonas.name} withdrew` } });
-    await call(getRequestHandler, { path: "/x", params: { id: fifth } });
-    await call(listRequestsHandler, { path: `/api/requests?orgId=${orgId}` });
-    for (const id of ids) await call(auditHandler, { path: "/x", params: { id } });
-    await workQueueHandler({ requestId: fifth }, invocationContext("work-queue"));
+    await call(rt.fn.issueVerificationHandler, { path: "/x", params: { id: first } });
+    problems.push((await call(rt.fn.verifyHandler, { path: "/x", params: { id: first }, body: { code: "000000" } })).text);
+    await call(rt.fn.verifyHandler, { path: "/x", params: { id: first }, body: { code: "111111" } });
+    await call(rt.fn.extendHandler, { path: "/x", params: { id: second }, body: { reason: `${mila.name} sent 40 files` } });
+    await call(rt.fn.rejectHandler, { path: "/x", params: { id: third }, body: { reason: "other", detail: `duplicate of ${mila.phone}` } });
+    await call(rt.fn.cancelHandler, { path: "/x", params: { id: fourth }, body: { reason: `${jonas.name} withdrew` } });
+    await call(rt.fn.getRequestHandler, { path: "/x", params: { id: fifth } });
+    await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${orgId}` });
+    for (const id of ids) await call(rt.fn.auditHandler, { path: "/x", params: { id } });
+    await rt.fn.workQueueHandler({ requestId: fifth }, invocationContext("work-queue"));
     // One verified request nobody works on: it goes overdue, so the overdue path is scanned too.
-    const idle = await call(submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { phone: mila.phone }, verification: { method: "attested", by: "desk" } } });
+    const idle = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "access", orgId, subject: { phone: mila.phone }, verification: { method: "attested", by: "desk" } } });
     expect(idle.status).toBe(201);
     vi.setSystemTime(new Date("2026-06-30T08:00:00Z"));
-    await deadlineCheckHandler(timer, invocationContext("deadline-check"));
+    await rt.fn.deadlineCheckHandler(timer, invocationContext("deadline-check"));
 
     // The capture works (the scan below is not vacuous): the engine logged these requests.
     expect(capturedLines.filter((l) => l.includes("request opened")).length).toBeGreaterThanOrEqual(5);

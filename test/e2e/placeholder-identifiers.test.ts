@@ -1,8 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { subjectStatusHandler } from "../../functions/registry.js";
-import { submitRequestHandler } from "../../functions/requests.js";
-import type { Caller } from "../../src/domain/access.js";
+import { authorize, type Caller } from "../../src/domain/access.js";
 import { verifyCertificate } from "../../src/domain/certificate.js";
 import { normalizeSubject } from "../../src/domain/identifiers.js";
 import type { PrivacyRequestRecord } from "../../src/domain/privacy-request.js";
@@ -10,9 +8,9 @@ import { runErasure } from "../../src/engine/erasure.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { submitRequest } from "../../src/engine/requests.js";
 import { buildDataset, contactImportCsv, upsertChunk, type Dataset, type SeedBlob, type SeedOptions } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, namesNoOne, type Expected } from "../support/discovery-oracle.js";
-import { call, countRequests, ORG_A, setupEngine } from "../support/engine.js";
+import { call, countRequests, ORG_A, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
+import type { Runtime } from "../../src/hosting/composition.js";
 import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { capturedLog } from "../support/log-capture.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
@@ -116,13 +114,13 @@ async function world(options: Options, plan: Plan): Promise<World> {
   return created;
 }
 
-let suite: Runtime | undefined;
+let suite: TestEngine | undefined;
 beforeAll(async () => {
   suite = await setupEngine();
 });
 afterAll(async () => {
   for (const w of [...worlds]) await w.dispose();
-  resetRuntime();
+  teardownEngines();
 });
 
 const KINDS = ["contactId", "userId", "phone", "email"] as const;
@@ -179,7 +177,7 @@ describe("placeholder identifiers (issue 12.1)", () => {
           if (subject === undefined) return;
           const expected = expectedDiscovery(w.rt.dataMap, w.dataset, w.orgId, normalizeSubject(subject, country) as Subject, country);
           const before = await snapshotPlatform(w.rt);
-          const { request } = await submitRequest(w.rt, desk, { type: "erasure", orgId: w.orgId, subject, verification: { method: "attested", by: "privacy-desk" } }, undefined, log);
+          const { request } = await submitRequest(w.rt, authorize(desk, "request:open"), { type: "erasure", orgId: w.orgId, subject, verification: { method: "attested", by: "privacy-desk" } }, undefined, log);
           const done = await runUntilDone(w.rt, request.id);
           const after = await snapshotPlatform(w.rt);
           expect(done.status).toBe("completed");
@@ -208,7 +206,7 @@ describe("placeholder identifiers (issue 12.1)", () => {
     [{ contactId: "unknown", phone: "0000000" }, "subject.contactId"],
   ])("a request whose only identifiers are placeholders is a 400 naming the field: %j", async (subject, path) => {
     const before = await countRequests(suiteRuntime());
-    const response = await call(submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId: ORG_A, subject, verification: { method: "attested", by: "privacy-desk" } } });
+    const response = await call(suiteRuntime().fn.submitRequestHandler, { path: "/api/requests", body: { type: "erasure", orgId: ORG_A, subject, verification: { method: "attested", by: "privacy-desk" } } });
     expect(response.status).toBe(400);
     expect(response.headers["content-type"]).toContain("application/problem+json");
     expect(JSON.stringify(response.body)).toContain(path);
@@ -219,14 +217,14 @@ describe("placeholder identifiers (issue 12.1)", () => {
   it.each([["email", "n/a@"], ["email", "unknown"], ["contactId", "null"], ["userId", "-"], ["phone", "0000000"], ["phone", "+49 0000000"], ["contactId", "n/a"]])(
     "the status lookup refuses a placeholder %s %j as a 400 naming the field",
     async (kind, value) => {
-      const response = await call(subjectStatusHandler, { path: `/api/subjects/status?${new URLSearchParams({ orgId: ORG_A, [kind]: value }).toString()}` });
+      const response = await call(suiteRuntime().fn.subjectStatusHandler, { path: `/api/subjects/status?${new URLSearchParams({ orgId: ORG_A, [kind]: value }).toString()}` });
       expect(response.status).toBe(400);
       expect(JSON.stringify(response.body)).toContain(kind);
     },
   );
 });
 
-function suiteRuntime(): Runtime {
+function suiteRuntime(): TestEngine {
   if (suite === undefined) throw new Error("no engine");
   return suite;
 }

@@ -1,15 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  cancelHandler,
-  extendHandler,
-  getRequestHandler,
-  listRequestsHandler,
-  rejectHandler,
-  submitRequestHandler,
-} from "../../functions/requests.js";
-import { healthHandler, openApiHandler } from "../../functions/system.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, ORG_A, ORG_B, ORG_UNKNOWN, countRequests, setupEngine } from "../support/engine.js";
+import { call, ORG_A, ORG_B, ORG_UNKNOWN, countRequests, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
 interface View {
   id: string;
@@ -31,17 +21,17 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine();
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 const subject = { phone: "+49 30 901820", email: " Mila.Hartmann@Example.com " };
 const open = (body: Record<string, unknown>, key: Parameters<typeof call>[1]["key"] = "admin", headers: Record<string, string> = {}) =>
-  call(submitRequestHandler, { path: "/api/requests", body, key, headers });
+  call(rt.fn.submitRequestHandler, { path: "/api/requests", body, key, headers });
 
 
 describe("POST /api/requests", () => {
@@ -66,8 +56,8 @@ describe("POST /api/requests", () => {
       const gdpr = (await open({ type: "access", orgId: ORG_A, subject: { userId: "u-late" }, receivedAt: "2026-02-02T09:00:00Z" })).body as View & { pausedDays: number };
       const uk = (await open({ type: "access", orgId: ORG_A, jurisdiction: "UK-GDPR", subject: { userId: "u-late-uk" }, receivedAt: "2026-02-02T09:00:00Z" })).body as View & { pausedDays: number };
       vi.setSystemTime(new Date("2026-02-17T09:00:00Z"));
-      const gdprNow = (await call(getRequestHandler, { path: "/x", params: { id: gdpr.id } })).body as View & { pausedDays: number };
-      const ukNow = (await call(getRequestHandler, { path: "/x", params: { id: uk.id } })).body as View & { pausedDays: number };
+      const gdprNow = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: gdpr.id } })).body as View & { pausedDays: number };
+      const ukNow = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: uk.id } })).body as View & { pausedDays: number };
       // GDPR: paused 12 → 17 Feb (5 days): 2 Mar + 5 = 7 Mar 2026, a Saturday → Monday 9 Mar.
       expect(gdprNow.pausedDays).toBe(5);
       expect(gdprNow.dueAt).toBe("2026-03-09");
@@ -146,7 +136,7 @@ describe("POST /api/requests", () => {
     ["__proto__ key", JSON.parse('{"type":"access","orgId":"org-alpha","subject":{"userId":"u"},"__proto__":{"admin":true}}') as unknown, "__proto__"],
   ])("refuses %s with a 400 naming the field and stores nothing", async (_name, body, path) => {
     const before = await countRequests(rt);
-    const response = await call(submitRequestHandler, { path: "/api/requests", body });
+    const response = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body });
     expect(response.status).toBe(400);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     const problem = response.body as Problem;
@@ -157,12 +147,12 @@ describe("POST /api/requests", () => {
 
   it("refuses malformed JSON, wrong content types, big bodies and bad idempotency keys", async () => {
     const before = await countRequests(rt);
-    const malformed = await call(submitRequestHandler, { path: "/api/requests", rawBody: '{"type": "access",', headers: { "content-type": "application/json" } });
+    const malformed = await call(rt.fn.submitRequestHandler, { path: "/api/requests", rawBody: '{"type": "access",', headers: { "content-type": "application/json" } });
     expect(malformed.status).toBe(400);
     expect((malformed.body as Problem).reason).toBe("malformed-json");
-    const textPlain = await call(submitRequestHandler, { path: "/api/requests", rawBody: "{}", headers: { "content-type": "text/plain" } });
+    const textPlain = await call(rt.fn.submitRequestHandler, { path: "/api/requests", rawBody: "{}", headers: { "content-type": "text/plain" } });
     expect(textPlain.status).toBe(415);
-    const big = await call(submitRequestHandler, {
+    const big = await call(rt.fn.submitRequestHandler, {
       path: "/api/requests",
       body: { type: "access", orgId: ORG_A, subject: { userId: "u" }, note: "x".repeat(70_000) },
     });
@@ -183,14 +173,14 @@ describe("POST /api/requests", () => {
 describe("reading, extending and closing", () => {
   it("reads a request by id, hides other orgs' requests and unknown ids", async () => {
     const created = (await open({ type: "access", orgId: ORG_A, subject: { userId: "u-read" } })).body as View;
-    const read = await call(getRequestHandler, { path: `/api/requests/${created.id}`, params: { id: created.id }, key: "operator" });
+    const read = await call(rt.fn.getRequestHandler, { path: `/api/requests/${created.id}`, params: { id: created.id }, key: "operator" });
     expect(read.status).toBe(200);
     expect((read.body as View).id).toBe(created.id);
-    const otherOrg = await call(getRequestHandler, { path: `/api/requests/${created.id}`, params: { id: created.id }, key: "operatorB" });
+    const otherOrg = await call(rt.fn.getRequestHandler, { path: `/api/requests/${created.id}`, params: { id: created.id }, key: "operatorB" });
     expect(otherOrg.status).toBe(404);
-    const missing = await call(getRequestHandler, { path: "/api/requests/x", params: { id: "00000000-0000-4000-8000-000000000000" } });
+    const missing = await call(rt.fn.getRequestHandler, { path: "/api/requests/x", params: { id: "00000000-0000-4000-8000-000000000000" } });
     expect(missing.status).toBe(404);
-    const notAnId = await call(getRequestHandler, { path: "/api/requests/x", params: { id: "../etc" } });
+    const notAnId = await call(rt.fn.getRequestHandler, { path: "/api/requests/x", params: { id: "../etc" } });
     expect(notAnId.status).toBe(404);
     // Told apart by their reasons: an id that names no request, a parameter that names nothing.
     expect((missing.body as { reason?: string }).reason).toBe("request-not-found");
@@ -201,12 +191,12 @@ describe("reading, extending and closing", () => {
     for (let i = 0; i < 3; i += 1) {
       await open({ type: "portability", orgId: ORG_B, subject: { contactId: `c-list-${i}` } });
     }
-    const first = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&type=portability&limit=2` });
+    const first = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&type=portability&limit=2` });
     expect(first.status).toBe(200);
     const page1 = first.body as { items: View[]; continuationToken?: string };
     expect(page1.items).toHaveLength(2);
     expect(page1.continuationToken).toBeDefined();
-    const second = await call(listRequestsHandler, {
+    const second = await call(rt.fn.listRequestsHandler, {
       path: `/api/requests?orgId=${ORG_B}&type=portability&limit=2&continuationToken=${encodeURIComponent(page1.continuationToken ?? "")}`,
     });
     const page2 = second.body as { items: View[] };
@@ -214,53 +204,53 @@ describe("reading, extending and closing", () => {
     const all = [...page1.items, ...page2.items].map((v) => v.id);
     expect(new Set(all).size).toBe(3);
     // An operator of ORG_A sees none of ORG_B's.
-    const foreign = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}`, key: "operator" });
+    const foreign = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}`, key: "operator" });
     expect((foreign.body as { items: View[] }).items).toHaveLength(0);
     // Garbage, and a real token used on another listing (another type filter).
     const foreignToken = page1.continuationToken ?? "";
-    const otherListing = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&type=access&continuationToken=${encodeURIComponent(foreignToken)}` });
+    const otherListing = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&type=access&continuationToken=${encodeURIComponent(foreignToken)}` });
     expect(otherListing.status).toBe(400);
     for (const token of ['{"x":1}', "[]", "garbage", `v1.0000000000000000.${Buffer.from('{"token":"x"}').toString("base64url")}`]) {
-      const response = await call(listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&continuationToken=${encodeURIComponent(token)}` });
+      const response = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&continuationToken=${encodeURIComponent(token)}` });
       expect(response.status, token).toBe(400);
       expect((response.body as Problem).errors?.[0]?.path).toBe("query.continuationToken");
     }
-    const bad = await call(listRequestsHandler, { path: "/api/requests?status=done" });
+    const bad = await call(rt.fn.listRequestsHandler, { path: "/api/requests?status=done" });
     expect(bad.status).toBe(400);
     expect((bad.body as Problem).errors?.[0]?.path).toBe("query.status");
   });
 
   it("extends once within the jurisdiction's limit", async () => {
     const created = (await open({ type: "access", orgId: ORG_A, subject: { userId: "u-ext" }, verification: { method: "attested", by: "desk" } })).body as View;
-    const extended = await call(extendHandler, { path: "/x", params: { id: created.id }, body: { reason: "complex request, many systems" }, key: "operator" });
+    const extended = await call(rt.fn.extendHandler, { path: "/x", params: { id: created.id }, body: { reason: "complex request, many systems" }, key: "operator" });
     expect(extended.status).toBe(200);
     const view = extended.body as View;
     expect(view.extendedDueAt).toBeDefined();
     expect((view.extendedDueAt ?? "") > view.dueAt).toBe(true);
-    const twice = await call(extendHandler, { path: "/x", params: { id: created.id }, body: { reason: "again please" } });
+    const twice = await call(rt.fn.extendHandler, { path: "/x", params: { id: created.id }, body: { reason: "again please" } });
     expect(twice.status).toBe(409);
     expect((twice.body as Problem).reason).toBe("extension-refused");
     const lgpd = (await open({ type: "access", orgId: ORG_A, jurisdiction: "LGPD", subject: { userId: "u-lgpd" } })).body as View;
-    const refused = await call(extendHandler, { path: "/x", params: { id: lgpd.id }, body: { reason: "no extension in LGPD" } });
+    const refused = await call(rt.fn.extendHandler, { path: "/x", params: { id: lgpd.id }, body: { reason: "no extension in LGPD" } });
     expect(refused.status).toBe(409);
   });
 
   it("rejects and cancels through the state machine", async () => {
     const a = (await open({ type: "erasure", orgId: ORG_A, subject: { contactId: "c-rej" } })).body as View;
-    const byOperator = await call(rejectHandler, { path: "/x", params: { id: a.id }, body: { reason: "excessive", detail: "third in a week" }, key: "operator" });
+    const byOperator = await call(rt.fn.rejectHandler, { path: "/x", params: { id: a.id }, body: { reason: "excessive", detail: "third in a week" }, key: "operator" });
     expect(byOperator.status).toBe(403);
-    const rejected = await call(rejectHandler, { path: "/x", params: { id: a.id }, body: { reason: "excessive", detail: "third in a week" } });
+    const rejected = await call(rt.fn.rejectHandler, { path: "/x", params: { id: a.id }, body: { reason: "excessive", detail: "third in a week" } });
     expect(rejected.status).toBe(200);
     expect((rejected.body as View).status).toBe("rejected");
     expect((rejected.body as View).resolution?.reason).toBe("excessive");
-    const badReason = await call(rejectHandler, { path: "/x", params: { id: a.id }, body: { reason: "bored", detail: "x" } });
+    const badReason = await call(rt.fn.rejectHandler, { path: "/x", params: { id: a.id }, body: { reason: "bored", detail: "x" } });
     expect(badReason.status).toBe(400);
-    const cancelRejected = await call(cancelHandler, { path: "/x", params: { id: a.id }, body: {} });
+    const cancelRejected = await call(rt.fn.cancelHandler, { path: "/x", params: { id: a.id }, body: {} });
     expect(cancelRejected.status).toBe(409);
     expect((cancelRejected.body as Problem).reason).toBe("illegal-transition");
 
     const b = (await open({ type: "access", orgId: ORG_A, subject: { contactId: "c-can" } })).body as View;
-    const cancelled = await call(cancelHandler, { path: "/x", params: { id: b.id }, body: { reason: "requester withdrew" }, key: "operator" });
+    const cancelled = await call(rt.fn.cancelHandler, { path: "/x", params: { id: b.id }, body: { reason: "requester withdrew" }, key: "operator" });
     expect(cancelled.status).toBe(200);
     expect((cancelled.body as View).status).toBe("cancelled");
   });
@@ -268,14 +258,14 @@ describe("reading, extending and closing", () => {
 
 describe("system routes", () => {
   it("reports health without a caller", async () => {
-    const response = await call(healthHandler, { path: "/api/health", key: null });
+    const response = await call(rt.fn.healthHandler, { path: "/api/health", key: null });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ status: "ok", stores: { cosmos: { ok: true }, blob: { ok: true }, queue: { ok: true } } });
   });
 
   it("serves an OpenAPI 3.1 document generated from the schemas, to callers only", async () => {
-    expect((await call(openApiHandler, { path: "/api/openapi.json", key: null })).status).toBe(401);
-    const response = await call(openApiHandler, { path: "/api/openapi.json", key: "auditor" });
+    expect((await call(rt.fn.openApiHandler, { path: "/api/openapi.json", key: null })).status).toBe(401);
+    const response = await call(rt.fn.openApiHandler, { path: "/api/openapi.json", key: "auditor" });
     expect(response.status).toBe(200);
     const doc = response.body as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toBe("3.1.0");

@@ -1,13 +1,9 @@
 import type { CosmosClient } from "@azure/cosmos";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CosmosItemUpdater } from "../../src/stores/cosmos-item-updater.js";
-import { workQueueHandler } from "../../functions/background.js";
-import { placeHoldHandler, subjectStatusHandler } from "../../functions/registry.js";
-import { auditHandler, certificateHandler, getRequestHandler, liftHandler, rejectHandler, submitRequestHandler } from "../../functions/requests.js";
 import type { Certificate } from "../../src/domain/certificate.js";
 import { HARD_CASES } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, countRequests, invocationContext, seedDemo, setupEngine } from "../support/engine.js";
+import { call, countRequests, invocationContext, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
 import { personalNeedles } from "../support/pii.js";
 
@@ -16,25 +12,25 @@ import { personalNeedles } from "../support/pii.js";
  * restriction markers placed and lifted, objection and consent withdrawal as suppressions, and the
  * status lookup other services use, by every identifier form.
  */
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine();
   await seedDemo(rt);
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 const attested = { method: "attested", by: "privacy-desk" } as const;
 
 async function open(body: Record<string, unknown>, key: "admin" | "operator" = "admin"): Promise<string> {
-  const opened = await call(submitRequestHandler, { path: "/api/requests", key, body });
+  const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", key, body });
   expect(opened.status, opened.text).toBe(201);
   return (opened.body as { id: string }).id;
 }
 
 async function work(id: string): Promise<void> {
-  await workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
+  await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue", { dequeueCount: 1 }));
 }
 
 interface View {
@@ -47,7 +43,7 @@ interface View {
 }
 
 async function view(id: string): Promise<View> {
-  return (await call(getRequestHandler, { path: "/x", params: { id } })).body as View;
+  return (await call(rt.fn.getRequestHandler, { path: "/x", params: { id } })).body as View;
 }
 
 async function item(container: string, orgId: string, id: string): Promise<Record<string, unknown> | undefined> {
@@ -65,7 +61,7 @@ async function outboxTypes(requestId: string): Promise<string[]> {
 }
 
 async function status(query: string, key: "admin" | "service" | "auditor" | "operatorB" = "admin") {
-  return call(subjectStatusHandler, { path: `/api/subjects/status?${query}`, key });
+  return call(rt.fn.subjectStatusHandler, { path: `/api/subjects/status?${query}`, key });
 }
 
 /** Items whose key is in `changed` differ; every other item is byte for byte as it was. */
@@ -92,7 +88,7 @@ describe("rectification", () => {
       [[{ field: "name", value: 42 }], "changes[0].value"],
     ];
     for (const [changes, path] of cases) {
-      const refused = await call(submitRequestHandler, { path: "/api/requests", body: { type: "rectification", orgId: mila.orgId, subject: { email: mila.email }, changes, verification: attested } });
+      const refused = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "rectification", orgId: mila.orgId, subject: { email: mila.email }, changes, verification: attested } });
       expect(refused.status, JSON.stringify(changes)).toBe(400);
       expect(refused.headers["content-type"]).toContain("application/problem+json");
       expect(JSON.stringify(refused.body)).toContain(path);
@@ -102,7 +98,7 @@ describe("rectification", () => {
 
   it("corrects the record and every mapped copy, moves the registry with the phone, and audits without values", async () => {
     // A hold and a suppression under the old phone must follow the subject to the new one.
-    const hold = await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId: mila.orgId, subject: { phone: mila.phone }, category: "sales", reason: "tax audit 2026" } });
+    const hold = await call(rt.fn.placeHoldHandler, { path: "/api/legal-holds", body: { orgId: mila.orgId, subject: { phone: mila.phone }, category: "sales", reason: "tax audit 2026" } });
     expect(hold.status).toBe(201);
     const before = await snapshotPlatform(rt);
     const newName = "Mila Hartmann-Berg";
@@ -145,7 +141,7 @@ describe("rectification", () => {
     expect((byOld.body as { legalHolds: unknown[] }).legalHolds).toEqual([]);
 
     // The audit names fields and digests, never a value (old or new, in any phone format).
-    const audit = await call(auditHandler, { path: "/x", params: { id } });
+    const audit = await call(rt.fn.auditHandler, { path: "/x", params: { id } });
     const text = JSON.stringify(audit.body);
     for (const needle of [...personalNeedles(), newName, newEmail, "+49307654321", "7654321", "Berg"]) expect(text.includes(needle), needle).toBe(false);
     const applied = (audit.body as { entries: { action: string; details: Record<string, unknown> }[] }).entries.find((e) => e.action === "rectification.applied");
@@ -210,7 +206,7 @@ describe("restriction", () => {
   it("marks every item of the subject, records it in the registry, and lifts only after a notice", async () => {
     const before = await snapshotPlatform(rt);
     const id = await open({ type: "restriction", orgId: demo.orgId, subject: { phone: jonas.phone }, ground: "accuracy-contested", verification: attested });
-    expect((await call(liftHandler, { path: "/x", params: { id }, body: { reason: "accuracy confirmed" } })).status).toBe(409);
+    expect((await call(rt.fn.liftHandler, { path: "/x", params: { id }, body: { reason: "accuracy confirmed" } })).status).toBe(409);
     await work(id);
     const placed = await view(id);
     expect(placed.status, placed.statusReason).toBe("completed");
@@ -243,10 +239,10 @@ describe("restriction", () => {
     expect((await status(`orgId=${other.orgId}&phone=${encodeURIComponent(jonas.phone)}`)).body).toMatchObject({ restricted: false });
 
     // Lifting: a reason is required, the auditor may not, the notice goes out before the markers come off.
-    expect((await call(liftHandler, { path: "/x", params: { id }, body: {} })).status).toBe(400);
-    expect((await call(liftHandler, { path: "/x", params: { id }, key: "auditor", body: { reason: "accuracy confirmed" } })).status).toBe(403);
-    expect((await call(liftHandler, { path: "/x", params: { id }, key: "operatorB", body: { reason: "accuracy confirmed" } })).status).toBe(404);
-    const lifting = await call(liftHandler, { path: "/x", params: { id }, body: { reason: "accuracy confirmed" } });
+    expect((await call(rt.fn.liftHandler, { path: "/x", params: { id }, body: {} })).status).toBe(400);
+    expect((await call(rt.fn.liftHandler, { path: "/x", params: { id }, key: "auditor", body: { reason: "accuracy confirmed" } })).status).toBe(403);
+    expect((await call(rt.fn.liftHandler, { path: "/x", params: { id }, key: "operatorB", body: { reason: "accuracy confirmed" } })).status).toBe(404);
+    const lifting = await call(rt.fn.liftHandler, { path: "/x", params: { id }, body: { reason: "accuracy confirmed" } });
     expect(lifting.status).toBe(202);
     expect((lifting.body as View).restriction?.state).toBe("lift-requested");
     expect(await outboxTypes(id)).toContain("restriction.lift-notice");
@@ -265,7 +261,7 @@ describe("restriction", () => {
     const types = await outboxTypes(id);
     expect(types.indexOf("restriction.lift-notice")).toBeLessThan(types.indexOf("restriction.lifted"));
     expect(types).toContain("subject.restricted");
-    expect((await call(liftHandler, { path: "/x", params: { id }, body: { reason: "again" } })).status).toBe(409);
+    expect((await call(rt.fn.liftHandler, { path: "/x", params: { id }, body: { reason: "again" } })).status).toBe(409);
     onlyChanged(before, await snapshotPlatform(rt), new Set());
   });
 });
@@ -275,9 +271,9 @@ describe("objection and consent withdrawal", () => {
 
   it("records suppressions under every identifier; an objection to marketing cannot be refused", async () => {
     const pending = await open({ type: "objection", orgId: subject.orgId, subject: { contactId: subject.contactId }, purposes: ["marketing", "analytics"] });
-    const refused = await call(rejectHandler, { path: "/x", params: { id: pending }, body: { reason: "excessive", detail: "too many" } });
+    const refused = await call(rt.fn.rejectHandler, { path: "/x", params: { id: pending }, body: { reason: "excessive", detail: "too many" } });
     expect(refused.status).toBe(409);
-    expect((await call(rejectHandler, { path: "/x", params: { id: pending }, body: { reason: "identity-not-verified", detail: "no answer" } })).status).toBe(200);
+    expect((await call(rt.fn.rejectHandler, { path: "/x", params: { id: pending }, body: { reason: "identity-not-verified", detail: "no answer" } })).status).toBe(200);
 
     const id = await open({ type: "objection", orgId: subject.orgId, subject: { contactId: subject.contactId }, purposes: ["marketing", "analytics"], verification: attested });
     await work(id);
@@ -329,9 +325,9 @@ describe("objection and consent withdrawal", () => {
       }
     }
     expect(kept).toBeGreaterThan(0);
-    expect(((await call(getRequestHandler, { path: "/x", params: { id: erasureId } })).body as { categories?: string[] }).categories).toEqual(["contact-list", "campaign"]);
+    expect(((await call(rt.fn.getRequestHandler, { path: "/x", params: { id: erasureId } })).body as { categories?: string[] }).categories).toEqual(["contact-list", "campaign"]);
     // The certificate says the erasure was limited, and verification counted only those categories.
-    const certificate = (await call(certificateHandler, { path: "/x", params: { id: erasureId } })).body as Certificate;
+    const certificate = (await call(rt.fn.certificateHandler, { path: "/x", params: { id: erasureId } })).body as Certificate;
     expect(certificate).toMatchObject({ outcome: "erased", categories: ["contact-list", "campaign"], verification: { remaining: 0 } });
     expect(Object.keys(certificate.places).sort()).toEqual(expect.arrayContaining(["campaign-events", "contacts"]));
     expect(certificate.places.messages).toBeUndefined();
@@ -358,7 +354,7 @@ describe("status lookup", () => {
   });
 
   it("shows org-wide holds beside the subject's own", async () => {
-    const placed = await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId: "org-0002", category: "sales", reason: "tax audit 2027" } });
+    const placed = await call(rt.fn.placeHoldHandler, { path: "/api/legal-holds", body: { orgId: "org-0002", category: "sales", reason: "tax audit 2027" } });
     expect(placed.status).toBe(201);
     const found = await status("orgId=org-0002&contactId=contact-0002-0003");
     expect((found.body as { legalHolds: { id: string; category: string }[] }).legalHolds).toEqual([{ id: (placed.body as { id: string }).id, category: "sales" }]);

@@ -1,8 +1,5 @@
+import { authorize } from "../../src/domain/access.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { childrenSweepHandler, retentionSweepHandler, workQueueHandler } from "../../functions/background.js";
-import { placeHoldHandler } from "../../functions/registry.js";
-import { certificateHandler, submitRequestHandler } from "../../functions/requests.js";
-import { listSweepsHandler, previewRetentionHandler, sweepOrgHandler } from "../../functions/sweeps.js";
 import type { Certificate } from "../../src/domain/certificate.js";
 import { EngineError } from "../../src/domain/errors.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
@@ -11,16 +8,15 @@ import { orgKey, subjectKey } from "../../src/domain/subject-key.js";
 import type { PlatformItems, RetentionNoticeStore, SweepStore } from "../../src/engine/ports.js";
 import { runSweepStep, startSweep, type RetentionPreview, type SweepRunView } from "../../src/engine/sweeps.js";
 import { buildDataset, HARD_CASES } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery } from "../support/discovery-oracle.js";
-import { call, invocationContext, seedDemo, setupEngine, TEST_TIMER } from "../support/engine.js";
+import { call, invocationContext, seedDemo, setupEngine, TEST_TIMER, teardownEngines, type TestEngine } from "../support/engine.js";
 import { snapshotKey, snapshotPlatform } from "../support/platform-snapshot.js";
 
 /**
  * The sweeps end to end on the emulators, with frozen time: timers and routes in, the work
  * queue drained as the host would, the platform's data and the engine's records out.
  */
-let rt: Runtime;
+let rt: TestEngine;
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const HOUR = 3_600_000;
 const T0 = Date.parse("2026-11-02T03:00:00Z");
@@ -36,7 +32,7 @@ beforeEach(() => {
 });
 afterAll(() => {
   vi.useRealTimers();
-  resetRuntime();
+  teardownEngines();
 });
 
 const at = (ms: number) => {
@@ -54,7 +50,7 @@ async function drain(): Promise<number> {
     if (receivedMessageItems.length === 0) return delivered;
     for (const message of receivedMessageItems) {
       const body = JSON.parse(Buffer.from(message.messageText, "base64").toString("utf8")) as unknown;
-      await workQueueHandler(body, invocationContext("work-queue", { dequeueCount: message.dequeueCount }));
+      await rt.fn.workQueueHandler(body, invocationContext("work-queue", { dequeueCount: message.dequeueCount }));
       await queue.deleteMessage(message.messageId, message.popReceipt);
       delivered += 1;
     }
@@ -63,7 +59,7 @@ async function drain(): Promise<number> {
 }
 
 async function retentionRun(): Promise<void> {
-  await retentionSweepHandler(TEST_TIMER, invocationContext("retention-sweep"));
+  await rt.fn.retentionSweepHandler(TEST_TIMER, invocationContext("retention-sweep"));
   await drain();
 }
 
@@ -100,7 +96,7 @@ describe("retention sweep", () => {
     const dataset = buildDataset();
 
     // The preview says what a run would do, and changes nothing.
-    const preview = await call(previewRetentionHandler, { path: `/api/sweeps/retention/preview?orgId=${greta.orgId}`, method: "POST" });
+    const preview = await call(rt.fn.previewRetentionHandler, { path: `/api/sweeps/retention/preview?orgId=${greta.orgId}`, method: "POST" });
     expect(preview.status, preview.text).toBe(200);
     const shown = preview.body as RetentionPreview;
     expect(shown.retention.contacts?.counts).toEqual({ inactive: 1, noticed: 1 });
@@ -108,8 +104,8 @@ describe("retention sweep", () => {
     expect(shown.retention.contacts?.category).toBe("contact-list");
     expect(shown.children.contacts?.counts).toMatchObject({ children: 2, consented: 1, erasureOpened: 1 });
     expect(await rt.notices.get(greta.orgId, noticeId(subject))).toBeUndefined();
-    expect(await call(previewRetentionHandler, { path: `/api/sweeps/retention/preview?orgId=${greta.orgId}`, method: "POST", key: "operator" }).then((r) => r.status)).toBe(404);
-    expect(await call(previewRetentionHandler, { path: `/api/sweeps/retention/preview?orgId=org-nobody`, method: "POST" }).then((r) => r.status)).toBe(404);
+    expect(await call(rt.fn.previewRetentionHandler, { path: `/api/sweeps/retention/preview?orgId=${greta.orgId}`, method: "POST", key: "operator" }).then((r) => r.status)).toBe(404);
+    expect(await call(rt.fn.previewRetentionHandler, { path: `/api/sweeps/retention/preview?orgId=org-nobody`, method: "POST" }).then((r) => r.status)).toBe(404);
 
     const before = await snapshotPlatform(rt);
     await retentionRun();
@@ -133,7 +129,7 @@ describe("retention sweep", () => {
     const [request, ...more] = await requestsFor(greta.orgId, subject, "erasure");
     expect(more).toEqual([]);
     expect(request).toMatchObject({ status: "completed", reason: "retention", createdBy: { kind: "principal", id: "retention-sweep" } });
-    const certificate = (await call(certificateHandler, { path: "/x", params: { id: request?.id ?? "" } })).body as Certificate;
+    const certificate = (await call(rt.fn.certificateHandler, { path: "/x", params: { id: request?.id ?? "" } })).body as Certificate;
     expect(certificate).toMatchObject({ reason: "retention", outcome: "erased", verification: { remaining: 0 } });
     expect(certificate.places.contacts?.deleted).toBe(1);
 
@@ -155,7 +151,7 @@ describe("retention sweep", () => {
     expect(await rt.notices.get(greta.orgId, noticeId(subject))).toBeUndefined();
     expect(await requestsFor(greta.orgId, subject, "erasure")).toHaveLength(1);
 
-    const runs = await call(listSweepsHandler, { path: "/api/sweeps?kind=retention", key: "auditor" });
+    const runs = await call(rt.fn.listSweepsHandler, { path: "/api/sweeps?kind=retention", key: "auditor" });
     expect(runs.status, runs.text).toBe(200);
     const { items } = runs.body as { items: SweepRunView[] };
     expect(items.length).toBeGreaterThanOrEqual(4);
@@ -163,7 +159,7 @@ describe("retention sweep", () => {
     expect(items[0]?.durationMs).toBeGreaterThanOrEqual(0);
     // The auditor sees only its org's steps.
     expect(items.every((run) => run.orgSteps.every((s) => s.orgId === "org-alpha"))).toBe(true);
-    const all = ((await call(listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
+    const all = ((await call(rt.fn.listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
     const erasing = all.find((run) => run.counts.erasureOpened === 1);
     expect(erasing?.orgSteps.find((s) => s.orgId === greta.orgId)).toMatchObject({ status: "done", phase: "done", checkpoint: false, slices: 1, counts: { erasureOpened: 1 } });
   });
@@ -174,13 +170,13 @@ describe("retention sweep", () => {
       { id: "short-2", phone: "+4930555000032", lastActivityAt: stale(10) },
     ]);
     await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("orgSettings").items.upsert({ id: "org-short", orgId: "org-short", retention: { contactInactivityMonths: 12, noticeHours: 0 } });
-    const preview = (await call(previewRetentionHandler, { path: "/api/sweeps/retention/preview?orgId=org-short", method: "POST" })).body as RetentionPreview;
+    const preview = (await call(rt.fn.previewRetentionHandler, { path: "/api/sweeps/retention/preview?orgId=org-short", method: "POST" })).body as RetentionPreview;
     expect(preview.policy).toMatchObject({ contactInactivityMonths: 12, accountInactivityMonths: 24, noticeHours: 0 });
     expect(preview.retention.contacts).toMatchObject({ cutoff: "2025-11-02T03:00:00.000Z", counts: { inactive: 1, noticed: 1 } });
     // No notice period: the run after the notice erases.
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-short", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-short", method: "POST", params: { kind: "retention" } });
     await drain();
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-short", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-short", method: "POST", params: { kind: "retention" } });
     await drain();
     expect(await exists("contacts", "org-short", "short-1")).toBe(false);
     expect(await exists("contacts", "org-short", "short-2")).toBe(true);
@@ -191,7 +187,7 @@ describe("retention sweep", () => {
       { id: "renew-1", phone: "+4930555000001", lastActivityAt: stale(40) },
       { id: "renew-2", phone: "+4930555000002", lastActivityAt: stale(2) },
     ]);
-    const started = await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-renew", method: "POST", key: "admin", params: { kind: "retention" } });
+    const started = await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-renew", method: "POST", key: "admin", params: { kind: "retention" } });
     expect(started.status, started.text).toBe(202);
     await drain();
     const subject = key("org-renew", "contactId", "renew-1");
@@ -202,7 +198,7 @@ describe("retention sweep", () => {
     await platform("contacts").items.upsert({ ...resource, lastActivityAt: new Date(T0 + 4 * HOUR).toISOString() });
 
     at(T0 + 49 * HOUR);
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-renew", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-renew", method: "POST", params: { kind: "retention" } });
     await drain();
     expect(await rt.notices.get("org-renew", noticeId(subject))).toBeUndefined();
     expect((await events("org-renew", "retention.cancelled")).map((e) => e.subjectKey)).toEqual([subject]);
@@ -239,18 +235,18 @@ describe("retention sweep", () => {
       { id: "hold-1", phone: "+4930555000011", lastActivityAt: stale(40) },
       { id: "hold-2", phone: "+4930555000012", lastActivityAt: stale(40) },
     ]);
-    const placed = await call(placeHoldHandler, { path: "/api/legal-holds", body: { orgId: "org-hold", subject: { phone: "+49 30 555000011" }, reason: "pending litigation LIT-9" } });
+    const placed = await call(rt.fn.placeHoldHandler, { path: "/api/legal-holds", body: { orgId: "org-hold", subject: { phone: "+49 30 555000011" }, reason: "pending litigation LIT-9" } });
     expect(placed.status).toBe(201);
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-hold", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-hold", method: "POST", params: { kind: "retention" } });
     await drain();
     expect(await rt.notices.get("org-hold", noticeId(key("org-hold", "contactId", "hold-1")))).toBeUndefined();
     expect(await rt.notices.get("org-hold", noticeId(key("org-hold", "contactId", "hold-2")))).toBeDefined();
     at(T0 + 49 * HOUR);
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-hold", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-hold", method: "POST", params: { kind: "retention" } });
     await drain();
     expect(await exists("contacts", "org-hold", "hold-1")).toBe(true);
     expect(await exists("contacts", "org-hold", "hold-2")).toBe(false);
-    const runs = ((await call(listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
+    const runs = ((await call(rt.fn.listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
     const last = runs.find((run) => run.startedAt === new Date(T0 + 49 * HOUR).toISOString() && run.orgSteps.some((s) => s.orgId === "org-hold"));
     expect(last?.counts).toMatchObject({ held: 1, erasureOpened: 1 });
   });
@@ -262,7 +258,7 @@ describe("retention sweep", () => {
       { id: "unknown", phone: "0000000", lastActivityAt: stale(40) },
     ]);
     const sweep = async () => {
-      const started = await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-placeholder", method: "POST", params: { kind: "retention" } });
+      const started = await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-placeholder", method: "POST", params: { kind: "retention" } });
       expect(started.status, started.text).toBe(202);
       await drain();
     };
@@ -274,7 +270,7 @@ describe("retention sweep", () => {
     expect(await exists("contacts", "org-placeholder", "ph-real")).toBe(false);
     expect(await exists("contacts", "org-placeholder", "null")).toBe(true);
     expect(await exists("contacts", "org-placeholder", "unknown")).toBe(true);
-    const runs = ((await call(listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
+    const runs = ((await call(rt.fn.listSweepsHandler, { path: "/api/sweeps?kind=retention" })).body as { items: SweepRunView[] }).items;
     const last = runs.find((run) => run.startedAt === new Date(T0 + 49 * HOUR).toISOString() && run.orgSteps.some((s) => s.orgId === "org-placeholder"));
     expect(last?.status).toBe("done");
     expect(last?.counts).toMatchObject({ unidentifiable: 2, erasureOpened: 1 });
@@ -284,15 +280,15 @@ describe("retention sweep", () => {
     await addOrg("org-dormant", "GDPR", [{ id: "dormant-1", phone: "+4930555000021", lastActivityAt: stale(3) }]);
     await platform("organizations").items.upsert({ id: "org-dormant", orgId: "org-dormant", name: "Dormant", settings: { jurisdiction: "GDPR", defaultCountry: "DE" }, lastActiveAt: stale(30) });
     const org = orgKey(rt.settings.PRIVACY_SUBJECT_KEY_SECRET, "org-dormant");
-    const preview = (await call(previewRetentionHandler, { path: "/api/sweeps/retention/preview?orgId=org-dormant", method: "POST" })).body as RetentionPreview;
+    const preview = (await call(rt.fn.previewRetentionHandler, { path: "/api/sweeps/retention/preview?orgId=org-dormant", method: "POST" })).body as RetentionPreview;
     expect(preview.retention.organizations?.counts).toEqual({ inactive: 1, noticed: 1 });
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-dormant", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-dormant", method: "POST", params: { kind: "retention" } });
     await drain();
     expect((await rt.notices.get("org-dormant", noticeId(org)))?.value).toMatchObject({ mapping: "organizations", period: "org", state: "noticed" });
     expect(await exists("contacts", "org-dormant", "dormant-1")).toBe(true);
 
     at(T0 + 49 * HOUR);
-    await call(sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-dormant", method: "POST", params: { kind: "retention" } });
+    await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/retention?orgId=org-dormant", method: "POST", params: { kind: "retention" } });
     await drain();
     const [offboarding] = await requestsFor("org-dormant", org, "org-offboarding");
     expect(offboarding).toMatchObject({ status: "completed", reason: "retention" });
@@ -306,17 +302,17 @@ describe("children's data", () => {
   it("erases children without a verified consent on the timer, keeps the consented one", async () => {
     const leni = HARD_CASES.childWithoutConsent;
     const finn = HARD_CASES.childWithConsent;
-    await childrenSweepHandler(TEST_TIMER, invocationContext("children-sweep"));
+    await rt.fn.childrenSweepHandler(TEST_TIMER, invocationContext("children-sweep"));
     await drain();
     expect(await exists("contacts", leni.orgId, leni.contactId)).toBe(false);
     expect(await exists("contacts", finn.orgId, finn.contactId)).toBe(true);
     const [request] = await requestsFor(leni.orgId, key(leni.orgId, "contactId", leni.contactId), "child-data");
     expect(request).toMatchObject({ status: "completed", createdBy: { id: "children-sweep" } });
-    const certificate = (await call(certificateHandler, { path: "/x", params: { id: request?.id ?? "" } })).body as Certificate;
+    const certificate = (await call(rt.fn.certificateHandler, { path: "/x", params: { id: request?.id ?? "" } })).body as Certificate;
     expect(certificate.reason).toBe("child-data");
     // The next hour's run has nothing left to do.
     at(T0 + HOUR);
-    await childrenSweepHandler(TEST_TIMER, invocationContext("children-sweep"));
+    await rt.fn.childrenSweepHandler(TEST_TIMER, invocationContext("children-sweep"));
     await drain();
     expect(await requestsFor(leni.orgId, key(leni.orgId, "contactId", leni.contactId), "child-data")).toHaveLength(1);
   });
@@ -342,7 +338,7 @@ describe("children's data", () => {
     await addOrg("org-kids-c", "DPDP", [born("c-01", "2009-06-01"), born("c-02", "2007-02-28"), born("c-03", "2007-03-02")]);
 
     const sweep = async (orgId: string) => {
-      const started = await call(sweepOrgHandler, { path: `/api/sweeps/children?orgId=${orgId}`, method: "POST", key: orgId === "org-alpha" ? "operator" : "admin", params: { kind: "children" } });
+      const started = await call(rt.fn.sweepOrgHandler, { path: `/api/sweeps/children?orgId=${orgId}`, method: "POST", key: orgId === "org-alpha" ? "operator" : "admin", params: { kind: "children" } });
       expect(started.status, started.text).toBe(202);
       await drain();
     };
@@ -359,13 +355,13 @@ describe("children's data", () => {
     expect(await left("org-kids-c", ["c-01", "c-02", "c-03"])).toEqual(["-", "c-02", "-"]);
 
     // On demand for one subject: a child-data request by the privacy team does it at once.
-    const opened = await call(submitRequestHandler, { path: "/api/requests", body: { type: "child-data", orgId: "org-kids-b", subject: { contactId: "b-01" }, verification: { method: "attested", by: "privacy-desk" } } });
+    const opened = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body: { type: "child-data", orgId: "org-kids-b", subject: { contactId: "b-01" }, verification: { method: "attested", by: "privacy-desk" } } });
     expect(opened.status).toBe(201);
     await drain();
     expect(await exists("contacts", "org-kids-b", "b-01")).toBe(false);
     // Another org's operator cannot sweep an org it does not act on.
-    expect((await call(sweepOrgHandler, { path: "/api/sweeps/children?orgId=org-kids-a", method: "POST", key: "operator", params: { kind: "children" } })).status).toBe(404);
-    expect((await call(sweepOrgHandler, { path: "/api/sweeps/children?orgId=org-kids-a", method: "POST", key: "auditor", params: { kind: "children" } })).status).toBe(403);
+    expect((await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/children?orgId=org-kids-a", method: "POST", key: "operator", params: { kind: "children" } })).status).toBe(404);
+    expect((await call(rt.fn.sweepOrgHandler, { path: "/api/sweeps/children?orgId=org-kids-a", method: "POST", key: "auditor", params: { kind: "children" } })).status).toBe(403);
   });
 });
 
@@ -473,7 +469,7 @@ describe("runs at any size", () => {
     });
     const small = { pages: 0, items: 0 };
     const large = { pages: 0, items: 0 };
-    const admin = { id: "admin", kind: "api-key" as const, role: "privacy-admin" as const, orgs: "*" as const };
+    const admin = authorize({ id: "admin", kind: "api-key" as const, role: "privacy-admin" as const, orgs: "*" as const }, "sweep:read");
     const { previewRetention } = await import("../../src/engine/sweeps.js");
     const a = await previewRetention({ ...rt, platformItems: counted(small) }, admin, "org-small", log);
     const b = await previewRetention({ ...rt, platformItems: counted(large) }, admin, "org-large", log);

@@ -1,8 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { auditHandler, issueVerificationHandler, submitRequestHandler, verifyHandler, getRequestHandler } from "../../functions/requests.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { call, issuedCode, ORG_A, setupEngine } from "../support/engine.js";
+import { call, issuedCode, ORG_A, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
 interface View {
   id: string;
@@ -15,7 +13,7 @@ interface Problem {
   reason: string;
 }
 
-let rt: Runtime;
+let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine();
 });
@@ -23,7 +21,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 async function latestCode(requestId: string): Promise<string> {
@@ -31,7 +29,7 @@ async function latestCode(requestId: string): Promise<string> {
 }
 
 async function openUnverified(): Promise<View> {
-  const response = await call(submitRequestHandler, {
+  const response = await call(rt.fn.submitRequestHandler, {
     path: "/api/requests",
     body: { type: "access", orgId: ORG_A, subject: { phone: "+49 151 23456789" } },
     key: "operator",
@@ -40,8 +38,8 @@ async function openUnverified(): Promise<View> {
   return response.body as View;
 }
 
-const issue = (id: string) => call(issueVerificationHandler, { path: "/x", params: { id }, key: "operator" });
-const verify = (id: string, code: string) => call(verifyHandler, { path: "/x", params: { id }, body: { code }, key: "operator" });
+const issue = (id: string) => call(rt.fn.issueVerificationHandler, { path: "/x", params: { id }, key: "operator" });
+const verify = (id: string, code: string) => call(rt.fn.verifyHandler, { path: "/x", params: { id }, body: { code }, key: "operator" });
 
 describe("identity verification by code", () => {
   it("issues a code through the outbox only, and a right code queues the request", async () => {
@@ -92,7 +90,7 @@ describe("identity verification by code", () => {
     const right = await verify(request.id, code);
     expect(right.status).toBe(409);
     expect((right.body as Problem).reason).toBe("code-locked");
-    const read = (await call(getRequestHandler, { path: "/x", params: { id: request.id } })).body as View;
+    const read = (await call(rt.fn.getRequestHandler, { path: "/x", params: { id: request.id } })).body as View;
     expect(read.status).toBe("awaiting-verification");
     expect(read.verification.code).toMatchObject({ attemptsUsed: 5, locked: true });
     // A new code can be issued and works.
@@ -124,10 +122,10 @@ describe("identity verification by code", () => {
   it("refuses to verify without a code, a malformed code, and a request that needs none", async () => {
     const request = await openUnverified();
     expect(((await verify(request.id, "123456")).body as Problem).reason).toBe("no-code");
-    const trail = await call(auditHandler, { path: "/x", params: { id: request.id } });
+    const trail = await call(rt.fn.auditHandler, { path: "/x", params: { id: request.id } });
     expect((trail.body as { entries: { action: string }[] }).entries.map((e) => e.action)).toContain("verification.refused");
     expect((await verify(request.id, "12ab")).status).toBe(400);
-    const attested = await call(submitRequestHandler, {
+    const attested = await call(rt.fn.submitRequestHandler, {
       path: "/api/requests",
       body: { type: "access", orgId: ORG_A, subject: { userId: "u-att" }, verification: { method: "attested", by: "desk" } },
     });
@@ -141,7 +139,7 @@ describe("identity verification by code", () => {
     const code = await latestCode(request.id);
     await verify(request.id, "999999" === code ? "888888" : "999999");
     await verify(request.id, code);
-    const trail = await call(auditHandler, { path: "/x", params: { id: request.id }, key: "auditor" });
+    const trail = await call(rt.fn.auditHandler, { path: "/x", params: { id: request.id }, key: "auditor" });
     expect(trail.status).toBe(200);
     const body = trail.body as { chain: { valid: boolean }; entries: { action: string; subjectKey: string }[] };
     expect(body.chain.valid).toBe(true);

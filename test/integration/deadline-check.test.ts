@@ -1,13 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { deadlineCheckHandler, executors, workQueueHandler } from "../../functions/background.js";
+import { executors } from "../../functions/background.js";
 import { processWorkItem } from "../../src/engine/work.js";
 import { contextLogger } from "../../src/hosting/logger.js";
-import { cancelHandler, getRequestHandler, submitRequestHandler } from "../../functions/requests.js";
 import { chainEntries } from "../../src/domain/audit.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
-import { call, invocationContext, TEST_TIMER as timer, ORG_A, ORG_B, setupEngine } from "../support/engine.js";
+import { call, invocationContext, TEST_TIMER as timer, ORG_A, ORG_B, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
-let rt: Runtime;
+let rt: TestEngine;
 
 beforeAll(async () => {
   rt = await setupEngine();
@@ -16,11 +14,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 async function open(body: Record<string, unknown>): Promise<string> {
-  const response = await call(submitRequestHandler, { path: "/api/requests", body });
+  const response = await call(rt.fn.submitRequestHandler, { path: "/api/requests", body });
   expect(response.status).toBe(201);
   return (response.body as { id: string }).id;
 }
@@ -40,7 +38,7 @@ async function eventsOf(requestId: string, type: string): Promise<number> {
   return resources[0] ?? 0;
 }
 
-const runCheck = () => deadlineCheckHandler(timer, invocationContext("deadline-check"));
+const runCheck = () => rt.fn.deadlineCheckHandler(timer, invocationContext("deadline-check"));
 const stateOf = async (id: string) => (await rt.requests.get(id))?.value.deadlineState;
 
 describe("hourly deadline check", () => {
@@ -85,10 +83,10 @@ describe("hourly deadline check", () => {
     vi.setSystemTime(new Date("2026-05-04T10:00:00Z"));
     const id = await open({ type: "access", orgId: ORG_A, subject: { userId: "u-late" }, verification: { method: "attested", by: "desk" } });
     vi.setSystemTime(new Date("2026-06-10T10:00:00Z"));
-    const closed = await call(cancelHandler, { path: "/x", params: { id }, body: {} });
+    const closed = await call(rt.fn.cancelHandler, { path: "/x", params: { id }, body: {} });
     expect((closed.body as { deadlineState: string }).deadlineState).toBe("overdue");
     vi.setSystemTime(new Date("2026-09-10T10:00:00Z"));
-    const later = await call(getRequestHandler, { path: "/x", params: { id } });
+    const later = await call(rt.fn.getRequestHandler, { path: "/x", params: { id } });
     expect((later.body as { deadlineState: string }).deadlineState).toBe("overdue");
   });
 
@@ -130,12 +128,12 @@ describe("work queue", () => {
     const audit = await rt.audit.listForRequest(id);
     expect(audit.filter((e) => e.action === "request.awaiting-executor")).toHaveLength(1);
     // With the executor installed, the same message completes it.
-    await workQueueHandler({ requestId: id }, invocationContext("work-queue"));
+    await rt.fn.workQueueHandler({ requestId: id }, invocationContext("work-queue"));
     expect((await rt.requests.get(id))?.value.status).toBe("completed");
   });
 
   it("completes malformed messages without throwing", async () => {
-    await expect(workQueueHandler("not json", invocationContext("work-queue"))).resolves.toBeUndefined();
-    await expect(workQueueHandler({ requestId: "x" }, invocationContext("work-queue"))).resolves.toBeUndefined();
+    await expect(rt.fn.workQueueHandler("not json", invocationContext("work-queue"))).resolves.toBeUndefined();
+    await expect(rt.fn.workQueueHandler({ requestId: "x" }, invocationContext("work-queue"))).resolves.toBeUndefined();
   });
 });

@@ -4,11 +4,10 @@ import { normalizeSubject } from "../../src/domain/identifiers.js";
 import { discover } from "../../src/engine/discovery.js";
 import type { ManifestEntry } from "../../src/engine/ports.js";
 import { buildDataset, HARD_CASES, type Dataset } from "../../src/local/seed.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
 import { expectedDiscovery, type Expected } from "../support/discovery-oracle.js";
-import { seedDemo, setupEngine } from "../support/engine.js";
+import { seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
-let rt: Runtime;
+let rt: TestEngine;
 let dataset: Dataset;
 const countryOf = (orgId: string) => dataset.items.organizations.find((o) => o.id === orgId)?.settings.defaultCountry;
 
@@ -18,7 +17,7 @@ beforeAll(async () => {
   await seedDemo(rt);
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 async function run(orgId: string, subject: Record<string, string>, pageSize = 7): Promise<{ found: Expected; entries: ManifestEntry[] }> {

@@ -1,14 +1,14 @@
-import type { ServiceBusMessage, ServiceBusMessageBatch } from "@azure/service-bus";
+import type { ServiceBusMessage, ServiceBusMessageBatch, ServiceBusSender } from "@azure/service-bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outboxDispatchHandler } from "../../functions/service-bus.js";
-import type { Caller } from "../../src/domain/access.js";
+import { serviceBusHandlers } from "../../functions/service-bus.js";
+import { authorize, type Caller } from "../../src/domain/access.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
-import { dispatchOutbox, type EventsSender } from "../../src/engine/outbox-dispatch.js";
+import { dispatchOutbox, type DispatchDeps } from "../../src/engine/outbox-dispatch.js";
 import type { Logger } from "../../src/engine/ports.js";
 import { issueVerificationCode, submitRequest } from "../../src/engine/requests.js";
-import { resetRuntime, type Runtime } from "../../src/runtime.js";
+import { disposeRuntime, type Runtime } from "../../src/hosting/composition.js";
 import { openDeliveredCode } from "../../src/domain/sealed-secret.js";
-import { closeServiceBus, eventsSender, serviceBusConfigured, verificationDeliverySender } from "../../src/stores/service-bus.js";
+import { closeServiceBus, eventsSender, serviceBusConfigured, serviceBusPublisher, verificationDeliverySender } from "../../src/stores/service-bus.js";
 import { capturedLines } from "../support/log-capture.js";
 import { invocationContext, issuedCode, ORG_A, ORG_B, setupEngine, TEST_TIMER } from "../support/engine.js";
 
@@ -16,9 +16,10 @@ import { invocationContext, issuedCode, ORG_A, ORG_B, setupEngine, TEST_TIMER } 
  * The outbox drain on the real Cosmos emulator. There is no Service Bus emulator (no Docker
  * here): the events topic and the verification delivery queue are in-memory objects implementing the SDK sender's `createMessageBatch`
  * (batches with `tryAddMessage`, refusing what exceeds their size or count) and `sendMessages`,
- * which can be told to fail as a broker outage would.
+ * which can be told to fail as a broker outage would. The drain reaches them through
+ * `serviceBusPublisher`, the adapter the runtime wraps the real senders in.
  */
-class MemoryTopic implements EventsSender {
+class MemoryTopic implements Pick<ServiceBusSender, "createMessageBatch" | "sendMessages"> {
   readonly received: ServiceBusMessage[] = [];
   readonly batchSizes: number[] = [];
   /** Sends, counted from 1, that fail. */
@@ -70,6 +71,8 @@ interface StoredEvent extends OutboxEvent {
 }
 
 const admin: Caller = { id: "admin", kind: "api-key", role: "privacy-admin", orgs: "*" };
+const opener = authorize(admin, "request:open");
+const verifier = authorize(admin, "request:verify");
 const lines: string[] = [];
 /** The key the engine shares with the messaging service alone. */
 const DELIVERY_KEY = "delivery-key-for-the-messaging-service-only-0123";
@@ -93,8 +96,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await closeServiceBus();
-  resetRuntime();
+  disposeRuntime(rt);
 });
+
+/** The engine's deps with these in-memory entities as the events topic and the delivery queue (undefined: not configured). */
+function bus(topic: MemoryTopic | undefined, delivery?: MemoryTopic, base: DispatchDeps = rt): DispatchDeps {
+  return {
+    ...base,
+    events: topic === undefined ? undefined : serviceBusPublisher(topic),
+    verificationDelivery: delivery === undefined ? undefined : serviceBusPublisher(delivery),
+  };
+}
 
 async function stored(): Promise<StoredEvent[]> {
   const { resources } = await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).container("outbox").items.readAll<StoredEvent>().fetchAll();
@@ -108,13 +120,13 @@ async function makeEvents(count: number): Promise<{ codeRequests: string[] }> {
   for (let n = 0; n < count; n += 1) {
     const orgId = n % 2 === 0 ? ORG_A : ORG_B;
     if (n % 3 === 0) {
-      const { request } = await submitRequest(rt, admin, { type: "access", orgId, subject: { phone: "+49 151 23456789" } }, undefined, log);
-      await issueVerificationCode(rt, admin, request.id, log);
+      const { request } = await submitRequest(rt, opener, { type: "access", orgId, subject: { phone: "+49 151 23456789" } }, undefined, log);
+      await issueVerificationCode(rt, verifier, request.id, log);
       codeRequests.push(request.id);
     } else {
       await submitRequest(
         rt,
-        admin,
+        opener,
         { type: "erasure", orgId, subject: { userId: `u-${n}` }, verification: { method: "attested", by: "desk" } },
         undefined,
         log,
@@ -130,14 +142,14 @@ describe("the outbox dispatch", () => {
     const before = await pendingIds();
     expect(before.length).toBeGreaterThan(0);
     lines.length = 0;
-    expect(await dispatchOutbox(rt, undefined, log)).toEqual({ configured: false, sent: 0, batches: 0, heldBack: 0 });
+    expect(await dispatchOutbox(bus(undefined), log)).toEqual({ configured: false, sent: 0, batches: 0, heldBack: 0 });
     expect(lines).toEqual(["no Service Bus configured (ServiceBusConnection); events stay in the outbox"]);
     expect(await pendingIds()).toEqual(before);
 
     // The timer as the host runs it: no ServiceBusConnection in these settings.
     expect(serviceBusConfigured(rt.settings)).toBe(false);
     const linesBefore = capturedLines.length;
-    await outboxDispatchHandler(TEST_TIMER, invocationContext("outbox-dispatch"));
+    await serviceBusHandlers(rt).outboxDispatchHandler(TEST_TIMER, invocationContext("outbox-dispatch"));
     expect(capturedLines.slice(linesBefore).filter((l) => l.includes("events stay in the outbox"))).toHaveLength(1);
     expect(await pendingIds()).toEqual(before);
   });
@@ -152,7 +164,7 @@ describe("the outbox dispatch", () => {
     const delivery = new MemoryTopic(4);
 
     // Small pages, so paging while marking is exercised too.
-    const summary = await dispatchOutbox(rt, topic, log, { pageSize: 5, verificationDelivery: delivery });
+    const summary = await dispatchOutbox(bus(topic, delivery), log, { pageSize: 5 });
     expect(summary).toMatchObject({ configured: true, sent: pending.length, heldBack: 0 });
     expect(topic.batchSizes.every((n) => n <= 4)).toBe(true);
     expect(topic.batchSizes.length).toBeGreaterThan(1);
@@ -192,7 +204,7 @@ describe("the outbox dispatch", () => {
 
     // A second run finds nothing to send.
     const again = new MemoryTopic(4);
-    expect(await dispatchOutbox(rt, again, log, { verificationDelivery: new MemoryTopic(4) })).toMatchObject({ sent: 0 });
+    expect(await dispatchOutbox(bus(again, new MemoryTopic(4)), log)).toMatchObject({ sent: 0 });
     expect(again.received).toEqual([]);
   });
 
@@ -206,7 +218,7 @@ describe("the outbox dispatch", () => {
     const topic = new MemoryTopic(10);
     const delivery = new MemoryTopic(10);
 
-    await dispatchOutbox(rt, topic, log, { verificationDelivery: delivery });
+    await dispatchOutbox(bus(topic, delivery), log);
 
     // The topic's subscribers see every other event, and nothing of a code.
     expect(topic.received.length).toBeGreaterThan(0);
@@ -228,7 +240,7 @@ describe("the outbox dispatch", () => {
     const { codeRequests } = await makeEvents(3);
     const codes = await Promise.all(codeRequests.map((requestId) => issuedCode(rt, requestId)));
     const topic = new MemoryTopic(10);
-    const summary = await dispatchOutbox(rt, topic, log);
+    const summary = await dispatchOutbox(bus(topic), log);
     expect(summary.heldBack).toBe(codes.length);
     expect(topic.received.length).toBeGreaterThan(0);
     expect(topic.received.map((m) => m.subject)).not.toContain("verification.code-issued");
@@ -237,7 +249,7 @@ describe("the outbox dispatch", () => {
     // Still pending, so the next run with the queue configured delivers them.
     expect(await pendingIds()).toEqual(codes.map(({ event }) => event.id).sort());
     const delivery = new MemoryTopic(10);
-    await dispatchOutbox(rt, new MemoryTopic(10), log, { verificationDelivery: delivery });
+    await dispatchOutbox(bus(new MemoryTopic(10), delivery), log);
     expect(delivery.received.map((m) => m.messageId).sort()).toEqual(codes.map(({ event }) => event.id).sort());
     expect(await pendingIds()).toEqual([]);
   });
@@ -245,13 +257,13 @@ describe("the outbox dispatch", () => {
   it("without the key shared with the messaging service, holds code events back: never in clear", async () => {
     const { codeRequests } = await makeEvents(2);
     const codes = await Promise.all(codeRequests.map((requestId) => issuedCode(rt, requestId)));
-    const withoutKey = { ...rt, settings: { ...rt.settings, PRIVACY_VERIFICATION_DELIVERY_KEY: undefined } };
+    const withoutKey = { ...rt, config: { ...rt.config, PRIVACY_VERIFICATION_DELIVERY_KEY: undefined } };
     const delivery = new MemoryTopic(10);
-    const summary = await dispatchOutbox(withoutKey, new MemoryTopic(10), log, { verificationDelivery: delivery });
+    const summary = await dispatchOutbox(bus(new MemoryTopic(10), delivery, withoutKey), log);
     expect(summary.heldBack).toBe(codes.length);
     expect(delivery.received).toEqual([]);
     expect(await pendingIds()).toEqual(codes.map(({ event }) => event.id).sort());
-    await dispatchOutbox(rt, new MemoryTopic(10), log, { verificationDelivery: delivery });
+    await dispatchOutbox(bus(new MemoryTopic(10), delivery), log);
     expect(await pendingIds()).toEqual([]);
   });
 
@@ -261,7 +273,7 @@ describe("the outbox dispatch", () => {
     const outage = new MemoryTopic(3);
     outage.failing.add(2);
     const outageDelivery = new MemoryTopic(3);
-    await expect(dispatchOutbox(rt, outage, log, { verificationDelivery: outageDelivery })).rejects.toMatchObject({ code: "unavailable", reason: "events-send-failed" });
+    await expect(dispatchOutbox(bus(outage, outageDelivery), log)).rejects.toMatchObject({ code: "unavailable", reason: "events-send-failed" });
     const delivered = [...outage.received, ...outageDelivery.received].map((m) => String(m.messageId));
     expect(outage.received).toHaveLength(3);
     // Only the batches the broker accepted are marked.
@@ -269,7 +281,7 @@ describe("the outbox dispatch", () => {
 
     const recovered = new MemoryTopic(3);
     const recoveredDelivery = new MemoryTopic(3);
-    await dispatchOutbox(rt, recovered, log, { verificationDelivery: recoveredDelivery });
+    await dispatchOutbox(bus(recovered, recoveredDelivery), log);
     expect([...delivered, ...[...recovered.received, ...recoveredDelivery.received].map((m) => String(m.messageId))].sort()).toEqual(pending);
     expect(await pendingIds()).toEqual([]);
   });
@@ -290,7 +302,7 @@ describe("the outbox dispatch", () => {
     };
     await rt.outbox.write([broken]);
     const topic = new MemoryTopic(10);
-    expect(await dispatchOutbox(rt, topic, log, { verificationDelivery: new MemoryTopic(10) })).toMatchObject({ heldBack: 1 });
+    expect(await dispatchOutbox(bus(topic, new MemoryTopic(10)), log)).toMatchObject({ heldBack: 1 });
     expect(topic.received.length).toBeGreaterThan(0);
     expect(topic.received.map((m) => m.messageId)).not.toContain(broken.id);
     expect(await pendingIds()).toEqual([broken.id]);

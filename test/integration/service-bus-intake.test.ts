@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServiceBusSender } from "@azure/service-bus";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { erasureIntakeHandler, messageBody, serviceBusFunctions } from "../../functions/service-bus.js";
+import { messageBody, serviceBusFunctions } from "../../functions/service-bus.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { EngineError } from "../../src/domain/errors.js";
 import type { OutboxEvent } from "../../src/domain/events.js";
@@ -10,9 +10,8 @@ import { receiveErasureMessage } from "../../src/engine/erasure-intake.js";
 import type { Logger, RequestStore } from "../../src/engine/ports.js";
 import { startLocalHost } from "../../src/local/host.js";
 import { enqueueErasure } from "../../src/public.js";
-import { resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
 import { capturedLines } from "../support/log-capture.js";
-import { invocationContext, ORG_UNKNOWN, countRequests, setupEngine } from "../support/engine.js";
+import { invocationContext, ORG_UNKNOWN, countRequests, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
 /**
@@ -22,7 +21,7 @@ import { findLeaks, personalNeedles } from "../support/pii.js";
  * deliveryCount; resolving means "complete", throwing means "abandon and redeliver". The producer
  * is tested against an in-memory object implementing the SDK sender's `sendMessages`.
  */
-let rt: Runtime;
+let rt: TestEngine;
 
 /** The producers this file declares: one trusted for everything, one scoped to an org, one without offboarding. */
 const CRM = "crm-service";
@@ -43,7 +42,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 afterAll(() => {
-  resetRuntime();
+  teardownEngines();
 });
 
 // Personal values the invalid messages carry; none may reach the audit, an event or a log line.
@@ -83,7 +82,7 @@ const NO_PROPERTIES = Symbol("no application properties");
  */
 function deliver(body: unknown, messageId: string | undefined, deliveryCount = 1, applicationProperties: unknown = { privacyProducer: CRM }): Promise<void> {
   const properties = applicationProperties === NO_PROPERTIES ? {} : { applicationProperties };
-  return erasureIntakeHandler(
+  return rt.fn.erasureIntakeHandler(
     body,
     invocationContext("erasure-intake", {
       ...(messageId === undefined ? {} : { messageId }),
@@ -398,7 +397,7 @@ describe("the erasure intake", () => {
 
     it("accepts nothing when no producer is declared (the default)", async () => {
       const orgId = await newOrg();
-      const bare: Runtime = { ...rt, settings: { ...rt.settings, PRIVACY_SERVICE_BUS_PRODUCERS: {} } };
+      const bare: TestEngine = { ...rt, config: { ...rt.config, PRIVACY_SERVICE_BUS_PRODUCERS: {} } };
       const outcome = await receiveErasureMessage(bare, erasureMessage(orgId), { messageId: randomUUID(), applicationProperties: fromCrm }, silent);
       expect(outcome).toMatchObject({ outcome: "rejected", reason: "unknown-producer" });
       expect(await requestsOf(orgId)).toHaveLength(0);
@@ -426,7 +425,7 @@ describe("the erasure intake", () => {
     it("makes the real handler throw (the host abandons the message), and the next delivery succeeds", async () => {
       const orgId = await newOrg();
       const messageId = randomUUID();
-      const create = vi.spyOn(runtime().requests, "create").mockRejectedValueOnce(new EngineError("unavailable", "requests: the database is not answering"));
+      const create = vi.spyOn(rt.requests, "create").mockRejectedValueOnce(new EngineError("unavailable", "requests: the database is not answering"));
       await expect(deliver(erasureMessage(orgId), messageId, 1)).rejects.toMatchObject({ code: "unavailable" });
       expect(await requestsOf(orgId)).toHaveLength(0);
       await expect(deliver(erasureMessage(orgId), messageId, 2)).resolves.toBeUndefined();
@@ -436,7 +435,7 @@ describe("the erasure intake", () => {
     });
 
     it("throws on anything unexpected", async () => {
-      vi.spyOn(runtime().orgs, "get").mockRejectedValueOnce(new TypeError("socket hang up"));
+      vi.spyOn(rt.orgs, "get").mockRejectedValueOnce(new TypeError("socket hang up"));
       await expect(deliver(erasureMessage(await newOrg()), randomUUID())).rejects.toThrow("socket hang up");
     });
   });
@@ -501,7 +500,7 @@ describe("the local host", () => {
   it("does not poll Service Bus, but delivers a message through the admin API, refused without a producer property and opened with one", async () => {
     const hostLines: string[] = [];
     const adminKey = "dev-service-bus-intake-admin-key";
-    const host = await startLocalHost({ definitions: serviceBusFunctions, env: process.env, port: 0, enableTimers: false, adminKey, log: (line) => hostLines.push(line) });
+    const host = await startLocalHost({ definitions: serviceBusFunctions(rt), env: process.env, port: 0, enableTimers: false, adminKey, log: (line) => hostLines.push(line) });
     try {
       expect(hostLines.filter((l) => l.includes("not served locally"))).toEqual([expect.stringContaining("erasure-intake (serviceBusQueue %PRIVACY_SERVICE_BUS_QUEUE%)")]);
       const orgId = await newOrg();

@@ -3,7 +3,9 @@ import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } fro
 import { parseSettings, withSettingDefaults } from "../../src/config/settings.js";
 import { openSecret } from "../../src/domain/sealed-secret.js";
 import { seedPlatform } from "../../src/local/seed.js";
-import { createRuntime, resetRuntime, runtime, type Runtime } from "../../src/runtime.js";
+import { allFunctions, allHandlers, type AllHandlers } from "../../functions/all.js";
+import { createRuntime, disposeRuntime, type Runtime } from "../../src/hosting/composition.js";
+import type { FunctionDefinition, HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { provision } from "../../src/stores/provision.js";
 import { capturedLog } from "./log-capture.js";
 import { testEnv } from "./env.js";
@@ -30,16 +32,58 @@ export function apiKeysSetting(): string {
   ]);
 }
 
+/** A test's engine: its own deps (on a fresh namespace), and every function built from them. */
+export interface TestEngine extends Runtime {
+  /** Every handler by name, as `allHandlers(deps)` builds them; the same ones `functions` registers. */
+  readonly fn: AllHandlers;
+  readonly functions: readonly FunctionDefinition[];
+}
+
 /**
- * Points the process's settings at a fresh namespace on the shared emulators, provisions it and
- * registers two orgs on the platform: ORG_A (GDPR, DE) and ORG_B (CCPA, US).
+ * Every function's description, for tests that list routes while vitest collects them (before
+ * any engine exists). Their handlers must not be called: their deps throw on first use.
  */
-export async function setupEngine(overrides: Record<string, string> = {}): Promise<Runtime> {
-  resetRuntime();
+const descriptionsOnly = new Proxy({} as Runtime, {
+  get: (_target, member) => {
+    throw new Error(`DESCRIBED_FUNCTIONS are descriptions only; call the handler of an engine from setupEngine() (read ${String(member)})`);
+  },
+});
+export const DESCRIBED_FUNCTIONS: readonly FunctionDefinition[] = allFunctions(descriptionsOnly);
+export const DESCRIBED_HTTP: readonly HttpFunctionDefinition[] = DESCRIBED_FUNCTIONS.filter((f): f is HttpFunctionDefinition => f.kind === "http");
+
+/** The same HTTP function of a live engine. */
+export function liveHttp(rt: TestEngine, name: string): HttpFunctionDefinition {
+  const found = rt.functions.find((f): f is HttpFunctionDefinition => f.kind === "http" && f.name === name);
+  if (found === undefined) throw new Error(`no HTTP function ${name}`);
+  return found;
+}
+
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+/** The names of the HTTP handlers in `TestEngine.fn`. */
+export type HttpHandlerName = { [K in keyof AllHandlers]: AllHandlers[K] extends HttpHandler ? K : never }[keyof AllHandlers];
+
+/** Runtimes this test file built, let go of by `teardownEngines()`. */
+const built: Runtime[] = [];
+
+/** Each HTTP handler's definition, so `call` can check a response against the route's documented ones. */
+const definitionOf = new WeakMap<object, HttpFunctionDefinition>();
+
+/**
+ * A fresh namespace on the shared emulators, provisioned, with two orgs on the platform: ORG_A
+ * (GDPR, DE) and ORG_B (CCPA, US); and an engine whose deps are built for it. The settings are
+ * also written to `process.env`, for child processes and `freshRuntime()`; the engine never reads it.
+ */
+export async function setupEngine(overrides: Record<string, string> = {}): Promise<TestEngine> {
   const env = testEnv({ PRIVACY_API_KEYS: apiKeysSetting(), ...overrides });
   for (const [key, value] of Object.entries(env)) if (value !== undefined) process.env[key] = value;
-  const rt = runtime();
-  Object.assign(process.env, withSettingDefaults(process.env, rt.settings));
+  const settings = parseSettings(process.env);
+  Object.assign(process.env, withSettingDefaults(process.env, settings));
+  const runtime = createRuntime(settings);
+  built.push(runtime);
+  const fn = allHandlers(runtime);
+  const functions = allFunctions(runtime, fn);
+  for (const definition of functions) if (definition.kind === "http") definitionOf.set(definition.handler, definition);
+  const rt: TestEngine = { ...runtime, fn, functions };
   // The run's teardown reads what the engine stored here (audit, events, certificates) for personal data.
   appendRecord("namespaces", JSON.stringify({ privacyDatabase: rt.settings.PRIVACY_DATABASE }));
   await provision(rt.clients, rt.settings);
@@ -51,7 +95,19 @@ export async function setupEngine(overrides: Record<string, string> = {}): Promi
 
 /** A second runtime on the same settings (e.g. to read stores without the handlers' cache). */
 export function freshRuntime(): Runtime {
-  return createRuntime(parseSettings(process.env));
+  const runtime = createRuntime(parseSettings(process.env));
+  built.push(runtime);
+  return runtime;
+}
+
+/** Lets go of every runtime this file built (afterAll). */
+export function teardownEngines(): void {
+  for (const runtime of built.splice(0)) disposeRuntime(runtime);
+}
+
+/** The definition of a handler built by `setupEngine` (undefined for any other function). */
+export function definitionOfHandler(handler: object): HttpFunctionDefinition | undefined {
+  return definitionOf.get(handler);
 }
 
 /** A timer trigger's input, as the host passes it to a timer function. */

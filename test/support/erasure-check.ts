@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { REDACTED } from "../../src/domain/erasure.js";
-import type { Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/hosting/composition.js";
 import type { Expected } from "./discovery-oracle.js";
 import { snapshotKey, type PlatformSnapshot } from "./platform-snapshot.js";
 

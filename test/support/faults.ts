@@ -1,5 +1,5 @@
 import { EngineError } from "../../src/domain/errors.js";
-import type { Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/hosting/composition.js";
 
 /**
  * Fault injection for a Runtime: the ports the erasure executor writes and reads through

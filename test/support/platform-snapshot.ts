@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { PLATFORM_CONTAINER_IDS } from "../../src/config/resources.js";
-import type { Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/hosting/composition.js";
 
 /** Every platform item (without system fields) and every blob's digest, to compare before and after. */
 export interface PlatformSnapshot {

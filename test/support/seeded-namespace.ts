@@ -1,6 +1,6 @@
 import { parseSettings, type Settings } from "../../src/config/settings.js";
 import { seedPlatform, type SeedOptions } from "../../src/local/seed.js";
-import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { createRuntime, type Runtime } from "../../src/hosting/composition.js";
 import { provision } from "../../src/stores/provision.js";
 import { testNamespace } from "./env.js";
 

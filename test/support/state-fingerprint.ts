@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { PRIVACY_CONTAINERS } from "../../src/config/resources.js";
-import type { Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/hosting/composition.js";
 
 /**
  * A digest of everything the engine itself has stored: the id and ETag of every document in each
