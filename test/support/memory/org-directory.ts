@@ -1,0 +1,27 @@
+import type { OrgDirectory, OrgProfile, Page } from "../../../src/engine/ports.js";
+import type { OrgProfileWithVerification } from "../../../src/stores/cosmos-org-directory.js";
+import { copy, keysetPage, roundTrip } from "./common.js";
+
+/** OrgDirectory in memory: the orgs it was given (with their verification settings, as the Cosmos directory passes them). */
+export class MemoryOrgDirectory implements OrgDirectory {
+  private readonly orgs = new Map<string, OrgProfileWithVerification>();
+
+  constructor(orgs: readonly OrgProfileWithVerification[] = []) {
+    for (const org of orgs) this.put(org);
+  }
+
+  put(org: OrgProfileWithVerification): void {
+    this.orgs.set(org.orgId, copy(org));
+  }
+
+  async get(orgId: string): Promise<OrgProfile | undefined> {
+    await roundTrip();
+    const org = this.orgs.get(orgId);
+    return org === undefined ? undefined : copy(org);
+  }
+
+  async idsPage(page: { readonly limit: number; readonly continuationToken?: string }): Promise<Page<string>> {
+    await roundTrip();
+    return keysetPage([...this.orgs.keys()], (id) => [id], "orgs", page.limit, page.continuationToken);
+  }
+}
