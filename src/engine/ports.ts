@@ -1,7 +1,7 @@
 import type { AuditEntry } from "../domain/audit.js";
 import type { OutboxEvent } from "../domain/events.js";
 import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
-import type { Jurisdiction, RequestStatus, RequestType } from "../domain/request.js";
+import type { Jurisdiction, OrgVerificationSettings, RequestStatus, RequestType } from "../domain/request.js";
 import type { RetentionNotice, RetentionOverrides } from "../domain/retention.js";
 import type { SweepKind, SweepLease, SweepRun, SweepStep } from "../domain/sweep-run.js";
 
@@ -83,6 +83,8 @@ export interface OrgProfile {
   readonly defaultCountry?: string;
   /** The org's own retention periods and ages, where its settings document sets them. */
   readonly retention?: RetentionOverrides;
+  /** Which request types need a verification code, where its settings document says (else the default). */
+  readonly verification?: OrgVerificationSettings;
 }
 
 export interface OrgDirectory {

@@ -139,7 +139,7 @@ export async function submitRequest(
  * type that may have one, so a typo never opens attestation.
  */
 function codeRequiredFor(org: OrgProfile): readonly RequestType[] {
-  if (!("verification" in org) || org.verification === undefined) return [];
+  if (org.verification === undefined) return [];
   const parsed = OrgVerificationSettings.safeParse(org.verification);
   return parsed.success ? parsed.data.requireCodeFor : CODE_VERIFIABLE_TYPES;
 }

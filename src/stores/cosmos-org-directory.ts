@@ -14,8 +14,6 @@ const OrgPrivacySettings = z.object({
   verification: OrgVerificationSettings.optional().catch({ requireCodeFor: [...CODE_VERIFIABLE_TYPES] }),
 });
 
-/** The profile with the org's verification settings (`OrgProfile` does not name them yet). */
-export type OrgProfileWithVerification = OrgProfile & { readonly verification?: OrgVerificationSettings };
 
 /**
  * An org exists when the platform's `organizations` container has it (id = orgId). Its privacy
@@ -28,7 +26,7 @@ export class CosmosOrgDirectory implements OrgDirectory {
     private readonly orgSettings: Container,
   ) {}
 
-  async get(orgId: string): Promise<OrgProfileWithVerification | undefined> {
+  async get(orgId: string): Promise<OrgProfile | undefined> {
     try {
       const [platform, engine] = await Promise.all([
         this.organizations.item(orgId, orgId).read<{ settings?: unknown }>(),

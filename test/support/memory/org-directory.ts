@@ -1,16 +1,15 @@
 import type { OrgDirectory, OrgProfile, Page } from "../../../src/engine/ports.js";
-import type { OrgProfileWithVerification } from "../../../src/stores/cosmos-org-directory.js";
 import { copy, keysetPage, roundTrip } from "./common.js";
 
 /** OrgDirectory in memory: the orgs it was given (with their verification settings, as the Cosmos directory passes them). */
 export class MemoryOrgDirectory implements OrgDirectory {
-  private readonly orgs = new Map<string, OrgProfileWithVerification>();
+  private readonly orgs = new Map<string, OrgProfile>();
 
-  constructor(orgs: readonly OrgProfileWithVerification[] = []) {
+  constructor(orgs: readonly OrgProfile[] = []) {
     for (const org of orgs) this.put(org);
   }
 
-  put(org: OrgProfileWithVerification): void {
+  put(org: OrgProfile): void {
     this.orgs.set(org.orgId, copy(org));
   }
 
