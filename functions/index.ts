@@ -4,10 +4,9 @@ import { allFunctions } from "./all.js";
 import { parseSettings } from "../src/config/settings.js";
 import { createRuntime } from "../src/hosting/composition.js";
 
-/**
- * The Azure entry point (package.json `main`): registers every function description with the
- * Functions host. `%SETTING%` expressions in schedules and queue names are resolved by the host.
- */
+// The Azure entry point (package.json `main`): registers every function description with the
+// Functions host. `%SETTING%` expressions in schedules and queue names are resolved by the host.
+
 const { app } = functions;
 
 export function registerWithAzure(definition: FunctionDefinition): void {

@@ -8,7 +8,8 @@ import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
 import { OrgId } from "../src/domain/request.js";
 
-/** Legal holds: the org registry entries that erasure must respect. */
+// Legal holds: the org registry entries that erasure must respect.
+
 const problem = (description: string) => ({ description, body: ProblemSchema });
 const HoldView = z
   .object({

@@ -34,7 +34,8 @@ import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
 import { AuditTrailView, PackageLinkView, RequestPage, RequestView, toRequestView } from "../src/http/request-view.js";
 
-/** The request API: intake, verification, deadlines, closing and the audit trail. */
+// The request API: intake, verification, deadlines, closing and the audit trail.
+
 const IdParams = z.object({ id: RequestIdParam });
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 

@@ -5,10 +5,8 @@ import type { ServiceBusQueueFunctionDefinition, TimerFunctionDefinition } from 
 import { contextLogger } from "../src/hosting/logger.js";
 import type { EngineDeps } from "../src/engine/deps.js";
 
-/**
- * Service Bus: the erasure intake queue, and the timer that drains the outbox to the events topic
- * (and verification codes to their own delivery queue).
- */
+// Service Bus: the erasure intake queue, and the timer that drains the outbox to the events topic
+// (and verification codes to their own delivery queue).
 
 /**
  * The body as the use case reads it. The host hands over parsed JSON for a JSON body; a body that

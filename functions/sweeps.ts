@@ -7,7 +7,8 @@ import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { ProblemSchema } from "../src/http/problem.js";
 
-/** The sweeps' visibility: the retention preview, recent runs, and a sweep of one org on demand. */
+// The sweeps' visibility: the retention preview, recent runs, and a sweep of one org on demand.
+
 const problem = (description: string) => ({ description, body: ProblemSchema });
 const OrgQuery = z.strictObject({ orgId: OrgId });
 const ListSweepsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).optional(), kind: z.enum(SWEEP_KINDS).optional() });

@@ -7,7 +7,8 @@ import { z } from "zod";
 import { ENGINE_VERSION } from "../src/version.js";
 import { DataMapSchema } from "../src/domain/data-map.js";
 
-/** Health (anonymous) and the OpenAPI document. */
+// Health (anonymous) and the OpenAPI document.
+
 const HealthView = z
   .object({
     status: z.enum(["ok", "degraded"]),

@@ -1,7 +1,6 @@
-/**
- * The Cosmos containers and queues the engine relies on. Provisioning (local start, tests)
- * creates what is missing; in Azure the same list is created by infrastructure as code.
- */
+// The Cosmos containers and queues the engine relies on. Provisioning (local start, tests)
+// creates what is missing; in Azure the same list is created by infrastructure as code.
+
 export interface ContainerSpec {
   readonly id: string;
   readonly partitionKeyPath: string;

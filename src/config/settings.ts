@@ -3,10 +3,9 @@ import { Cron } from "croner";
 import { ERASURE_MESSAGE_KINDS } from "../domain/erasure-message.js";
 import { Jurisdiction } from "../domain/request.js";
 
-/**
- * Every setting the engine reads, parsed once by one schema. A missing or malformed setting
- * stops the start with a message that names it. Names are app-setting names, as in Azure.
- */
+// Every setting the engine reads, parsed once by one schema. A missing or malformed setting
+// stops the start with a message that names it. Names are app-setting names, as in Azure.
+
 export const ROLE_NAMES = ["privacy-admin", "privacy-operator", "auditor", "service"] as const;
 export const Role = z.enum(ROLE_NAMES);
 export type Role = z.infer<typeof Role>;

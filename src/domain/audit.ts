@@ -1,12 +1,11 @@
 import { canonicalJson } from "./canonical-json.js";
 import { sha256Hex } from "./subject-key.js";
 
-/**
- * The audit trail of a request: an append-only hash chain. Each entry commits to the one before
- * it, so a changed or removed entry breaks the chain; the request document keeps the head
- * (seq and hash of the last entry), so a removed tail is detected too. Entries hold no personal
- * data: the subject is named by its keyed hash, details are ids, counts and codes.
- */
+// The audit trail of a request: an append-only hash chain. Each entry commits to the one before
+// it, so a changed or removed entry breaks the chain; the request document keeps the head
+// (seq and hash of the last entry), so a removed tail is detected too. Entries hold no personal
+// data: the subject is named by its keyed hash, details are ids, counts and codes.
+
 export type AuditDetailValue = string | number | boolean | null | readonly string[];
 
 export interface AuditActor {

@@ -3,11 +3,10 @@ import { z } from "zod";
 import { canonicalJson } from "./canonical-json.js";
 import { digestsEqual } from "./subject-key.js";
 
-/**
- * The erasure certificate: what was deleted, anonymised and kept in each place (counts and keyed
- * hashes of the ids, never the ids), the exceptions and their reasons, when, by which engine
- * version, signed with HMAC-SHA256 under a key from settings. It holds no personal data.
- */
+// The erasure certificate: what was deleted, anonymised and kept in each place (counts and keyed
+// hashes of the ids, never the ids), the exceptions and their reasons, when, by which engine
+// version, signed with HMAC-SHA256 under a key from settings. It holds no personal data.
+
 export const PlaceOutcome = z.strictObject({
   deleted: z.number().int().min(0),
   anonymised: z.number().int().min(0),

@@ -1,15 +1,15 @@
 import { z } from "zod";
 
-/**
- * The data map: where the platform keeps data about people, how to recognise a subject's items,
- * and what each category means for export and erasure. A JSON document, validated here; the
- * default (src/config/platform-data-map.json) describes the platform's data model, a deployment points a setting at its own.
- *
- * Discovery works with typed keys: `contactId`, `userId`, `phone`, `email` (the identifiers a
- * request can name) and any entity key a map declares (`conversationId`, ...). A container's
- * `matches` say which fields make an item the subject's (a field equal to a known key of that
- * kind); its `keys` say which fields of a found item become new keys (references).
- */
+// The data map: where the platform keeps data about people, how to recognise a subject's items, and
+// what each category means for export and erasure. A JSON document, validated here; the default
+// (src/config/platform-data-map.json) describes the platform's data model, a deployment points a
+// setting at its own.
+//
+// Discovery works with typed keys: `contactId`, `userId`, `phone`, `email` (the identifiers a
+// request can name) and any entity key a map declares (`conversationId`, ...). A container's
+// `matches` say which fields make an item the subject's (a field equal to a known key of that
+// kind); its `keys` say which fields of a found item become new keys (references).
+
 export const IDENTIFIER_KIND_VALUES = ["contactId", "userId", "phone", "email"] as const;
 
 const slug = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must be lowercase letters, digits and '-'");

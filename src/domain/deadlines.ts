@@ -3,16 +3,14 @@ import { addBusinessDays, addDays, addMonths, format } from "date-fns";
 import { EngineError } from "./errors.js";
 import type { Jurisdiction } from "./request.js";
 
-/**
- * Response deadlines per jurisdiction. Pure: no clock (`now` is always a parameter), no I/O.
- *
- * Every date here is a UTC calendar date. Arithmetic runs on `UTCDate`, so date-fns reads and
- * writes UTC fields and the result never depends on the process time zone.
- *
- * Public holidays are out of scope: they differ per country, region and year, and the engine
- * has no holiday calendar. Where a rule rolls a weekend due date forward, a holiday is not
- * skipped, so the engine's date is on or before the legal one (the safe side).
- */
+// Response deadlines per jurisdiction. Pure: no clock (`now` is always a parameter), no I/O.
+//
+// Every date here is a UTC calendar date. Arithmetic runs on `UTCDate`, so date-fns reads and
+// writes UTC fields and the result never depends on the process time zone.
+//
+// Public holidays are out of scope: they differ per country, region and year, and the engine
+// has no holiday calendar. Where a rule rolls a weekend due date forward, a holiday is not
+// skipped, so the engine's date is on or before the legal one (the safe side).
 
 export type Period = { readonly months: number } | { readonly days: number };
 

@@ -2,11 +2,10 @@ import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { ContainerMapping, FieldKey } from "./data-map.js";
 import { isUsableIdentifier } from "./identifiers.js";
 
-/**
- * Pure construction of discovery queries. Every query is parameterised, filtered on the org and
- * stays in the org's partition. A round asks for items that match a *new* key and none of the
- * keys already known, so an item is found exactly once without remembering what was found.
- */
+// Pure construction of discovery queries. Every query is parameterised, filtered on the org and
+// stays in the org's partition. A round asks for items that match a *new* key and none of the
+// keys already known, so an item is found exactly once without remembering what was found.
+
 export type KeySet = ReadonlyMap<string, readonly string[]>;
 
 export interface SqlQuery {

@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { OrgId, Subject } from "./request.js";
 
-/**
- * The published producer contract of the erasure intake: the Service Bus message other services
- * send (`privacy-engine/producer` validates with the same schema before sending), the message id
- * and the application property that names the producer.
- */
+// The published producer contract of the erasure intake: the Service Bus message other services
+// send (`privacy-engine/producer` validates with the same schema before sending), the message id
+// and the application property that names the producer.
 
 export const ERASURE_MESSAGE_KINDS = ["erasure", "child-data", "org-offboarding"] as const;
 export type ErasureMessageKind = (typeof ERASURE_MESSAGE_KINDS)[number];

@@ -1,10 +1,9 @@
 import type { BlobLayout, ContainerMapping, ItemErasure } from "./data-map.js";
 import { utcDate } from "./deadlines.js";
 
-/**
- * The erasure plan, pure: what happens to each item and blob of a subject, given the data map
- * and the org's legal holds. Deleting and anonymising are idempotent, so a page can run twice.
- */
+// The erasure plan, pure: what happens to each item and blob of a subject, given the data map
+// and the org's legal holds. Deleting and anonymising are idempotent, so a page can run twice.
+
 export interface LegalHold {
   readonly id: string;
   readonly orgId: string;

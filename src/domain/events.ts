@@ -1,8 +1,7 @@
-/**
- * Events for other services (messaging, recipients, alerting), written to the Cosmos outbox
- * in the same step as the change that caused them and dispatched later, so none is lost while
- * the bus is away. They name org, request and subject key, never personal data in clear.
- */
+// Events for other services (messaging, recipients, alerting), written to the Cosmos outbox
+// in the same step as the change that caused them and dispatched later, so none is lost while
+// the bus is away. They name org, request and subject key, never personal data in clear.
+
 export const EVENT_TYPES = [
   "request.opened",
   "verification.code-issued",

@@ -1,10 +1,9 @@
 import { EngineError } from "./errors.js";
 import type { RequestStatus } from "./request.js";
 
-/**
- * The request lifecycle as a pure state machine:
- * awaiting-verification → queued → in-progress → completed | rejected | cancelled | failed.
- */
+// The request lifecycle as a pure state machine:
+// awaiting-verification → queued → in-progress → completed | rejected | cancelled | failed.
+
 export const LIFECYCLE_EVENTS = ["verify", "start", "complete", "fail", "reject", "cancel", "requeue"] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 

@@ -4,11 +4,10 @@ import { EngineError } from "./errors.js";
 import { isUsableIdentifier, normalizeEmail, normalizeIdentifier, normalizePhone, type IdentifierKind } from "./identifiers.js";
 import type { FieldChange } from "./request.js";
 
-/**
- * Rectification (Art. 16), pure: which changes are allowed (the data map lists the fields and
- * every place a copy lives), their values checked and normalised like identifiers, and one item
- * with the changes applied. Applying is idempotent: an item already holding the value is left.
- */
+// Rectification (Art. 16), pure: which changes are allowed (the data map lists the fields and
+// every place a copy lives), their values checked and normalised like identifiers, and one item
+// with the changes applied. Applying is idempotent: an item already holding the value is left.
+
 export interface CheckedChange {
   readonly field: string;
   readonly type: RectifiableField["type"];

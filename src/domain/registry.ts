@@ -2,12 +2,11 @@ import { utcDate } from "./deadlines.js";
 import type { LegalHold } from "./erasure.js";
 import type { RestrictionGround, SuppressionPurpose } from "./request.js";
 
-/**
- * The org registry's answer to "what may we do with this person's data?", kept so other services
- * can ask it with one point read. One entry per identifier of the subject (its keyed hash is the
- * entry's id), each holding the whole status, so a lookup by phone, e-mail or contact id finds the
- * same answer. Entries hold keyed hashes and dates, never an identifier in clear.
- */
+// The org registry's answer to "what may we do with this person's data?", kept so other services
+// can ask it with one point read. One entry per identifier of the subject (its keyed hash is the
+// entry's id), each holding the whole status, so a lookup by phone, e-mail or contact id finds the
+// same answer. Entries hold keyed hashes and dates, never an identifier in clear.
+
 export interface Restriction {
   readonly since: string;
   readonly ground: RestrictionGround;

@@ -3,11 +3,10 @@ import { addHours, format, isValid, parseISO, subDays, subMonths, subYears } fro
 import { z } from "zod";
 import type { Jurisdiction } from "./request.js";
 
-/**
- * Retention and children's data, pure: the policy of an org (defaults from settings, overrides
- * from the org's settings document), the cutoffs it implies at `now`, who is a child, and what
- * the retention sweep does with one subject. No clock, no I/O: `now` is always a parameter.
- */
+// Retention and children's data, pure: the policy of an org (defaults from settings, overrides
+// from the org's settings document), the cutoffs it implies at `now`, who is a child, and what
+// the retention sweep does with one subject. No clock, no I/O: `now` is always a parameter.
+
 export interface RetentionPolicy {
   readonly contactInactivityMonths: number;
   readonly accountInactivityMonths: number;

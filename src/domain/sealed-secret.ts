@@ -1,12 +1,11 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { EngineError } from "./errors.js";
 
-/**
- * Short-lived secrets that must travel through stored documents (a verification code on its way
- * to the messaging service) are sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the
- * engine's secret, and bound to their context (the request id) as associated data. Cosmos then
- * holds only ciphertext; the dispatcher opens it when it hands the event to the messaging service.
- */
+// Short-lived secrets that must travel through stored documents (a verification code on its way
+// to the messaging service) are sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the
+// engine's secret, and bound to their context (the request id) as associated data. Cosmos then
+// holds only ciphertext; the dispatcher opens it when it hands the event to the messaging service.
+
 const VERSION = "v1";
 /** GCM's full tag: a shorter one given to the decipher would be checked only as far as it goes. */
 const TAG_BYTES = 16;

@@ -1,10 +1,9 @@
-/**
- * A sweep run and its steps, pure. A timer (or a person) starts a run; the run fans out one
- * step per org through the work queue. A step walks its phases page by page and keeps its
- * checkpoint (phase, cursor, counts) in its own document, so a step that was interrupted or ran
- * out of time continues where it stopped. One lease per org and sweep kind, replaced under its
- * ETag, keeps two runs (or two copies of one message) from sweeping the same org at once.
- */
+// A sweep run and its steps, pure. A timer (or a person) starts a run; the run fans out one
+// step per org through the work queue. A step walks its phases page by page and keeps its
+// checkpoint (phase, cursor, counts) in its own document, so a step that was interrupted or ran
+// out of time continues where it stopped. One lease per org and sweep kind, replaced under its
+// ETag, keeps two runs (or two copies of one message) from sweeping the same org at once.
+
 export const SWEEP_KINDS = ["retention", "children"] as const;
 export type SweepKind = (typeof SWEEP_KINDS)[number];
 

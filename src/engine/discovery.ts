@@ -4,12 +4,11 @@ import { matchQuery, valuesAt, type KeySet } from "../domain/discovery-query.js"
 import { isUsableIdentifier, normalizeIdentifier, type NormalizedSubject } from "../domain/identifiers.js";
 import type { BlobSource, ManifestEntry, PlatformItems } from "./ports.js";
 
-/**
- * Finds every item and blob of a subject within one org: direct matches on identifying fields,
- * then references (contact → conversations → messages, user → uploads, ...) round after round
- * until no new key appears; then blobs by their path templates and CSV imports by their rows.
- * Memory holds the keys and one page; what is found goes out page by page through `record`.
- */
+// Finds every item and blob of a subject within one org: direct matches on identifying fields,
+// then references (contact → conversations → messages, user → uploads, ...) round after round
+// until no new key appears; then blobs by their path templates and CSV imports by their rows.
+// Memory holds the keys and one page; what is found goes out page by page through `record`.
+
 export interface DiscoveryPorts {
   readonly items: PlatformItems;
   readonly blobs: BlobSource;

@@ -12,16 +12,14 @@ import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
 import { submitRequest, type SubmitDeps } from "./requests.js";
 
-/**
- * The erasure intake: other services ask for an erasure through a Service Bus queue. Each sender
- * is a producer declared in `PRIVACY_SERVICE_BUS_PRODUCERS` (the orgs and kinds it may use) and
- * names itself in the message's `privacyProducer` application property; a sender is no
- * privacy-admin of every org. The message id, scoped to the producer, is the idempotency key, so
- * a redelivered or duplicated message opens one request and one producer cannot pre-empt
- * another's ids. A message that can never succeed (an unknown producer, an org or kind it may not
- * use, an invalid body) is audited, raises an alert and is completed; a transient failure throws,
- * so the broker redelivers it and, after its max delivery count, dead-letters it.
- */
+// The erasure intake: other services ask for an erasure through a Service Bus queue. Each sender
+// is a producer declared in `PRIVACY_SERVICE_BUS_PRODUCERS` (the orgs and kinds it may use) and
+// names itself in the message's `privacyProducer` application property; a sender is no
+// privacy-admin of every org. The message id, scoped to the producer, is the idempotency key, so
+// a redelivered or duplicated message opens one request and one producer cannot pre-empt
+// another's ids. A message that can never succeed (an unknown producer, an org or kind it may not
+// use, an invalid body) is audited, raises an alert and is completed; a transient failure throws,
+// so the broker redelivers it and, after its max delivery count, dead-letters it.
 
 /**
  * The actor of a rejection whose sender is not a declared producer. It may open nothing: no

@@ -14,13 +14,12 @@ import { bounded, discoverIntoManifest, dropManifests, failRequest, recordDiscov
 import { discover, rowMatches, type DiscoveryPorts } from "./discovery.js";
 import type { Logger, ManifestEntry } from "./ports.js";
 
-/**
- * The erasure executor: discovery → plan (pure, per page) → execution page by page with a
- * checkpoint in the job document after each → verification (a second discovery from every key
- * finds nothing but what was kept) → signed certificate. Every step may run twice: deleting a
- * missing item is done, anonymising is idempotent, a CSV rewrite removes only the subject's rows.
- * A slice of pages runs per work message; the rest continues in a new message.
- */
+// The erasure executor: discovery → plan (pure, per page) → execution page by page with a
+// checkpoint in the job document after each → verification (a second discovery from every key
+// finds nothing but what was kept) → signed certificate. Every step may run twice: deleting a
+// missing item is done, anonymising is idempotent, a CSV rewrite removes only the subject's rows.
+// A slice of pages runs per work message; the rest continues in a new message.
+
 export interface PlaceTally {
   deleted: number;
   anonymised: number;

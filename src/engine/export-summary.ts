@@ -1,11 +1,10 @@
 import type { Category } from "../domain/data-map.js";
 import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
 
-/**
- * The readable summary in every package (GDPR Art. 15(1)-(2)): what categories of data, how many
- * records, for which purposes, shared with whom, kept how long, from where, on what basis, and
- * the person's other rights. Everything interpolated is escaped.
- */
+// The readable summary in every package (GDPR Art. 15(1)-(2)): what categories of data, how many
+// records, for which purposes, shared with whom, kept how long, from where, on what basis, and
+// the person's other rights. Everything interpolated is escaped.
+
 export interface SummaryInput {
   readonly request: PrivacyRequestRecord;
   readonly kind: "access" | "portability";

@@ -18,12 +18,11 @@ import type { Logger, ManifestEntry } from "./ports.js";
 import { renderSummary } from "./export-summary.js";
 import { PORTABILITY_README, portabilitySchema } from "./portability-format.js";
 
-/**
- * The access (Art. 15) and portability (Art. 20) executor: discovery → manifest → a ZIP streamed
- * page by page to `{orgId}/exports/{requestId}/` → a read-only link (and, for portability, a copy
- * to the destination controller). Every step may run again: a redelivered message repeats
- * discovery and rewrites the same package name. A step that keeps failing fails the request.
- */
+// The access (Art. 15) and portability (Art. 20) executor: discovery → manifest → a ZIP streamed
+// page by page to `{orgId}/exports/{requestId}/` → a read-only link (and, for portability, a copy
+// to the destination controller). Every step may run again: a redelivered message repeats
+// discovery and rewrites the same package name. A step that keeps failing fails the request.
+
 export type ExportKind = "access" | "portability";
 
 /** What the access and portability executor uses. */

@@ -11,13 +11,12 @@ import { failRequest, takeRequest, type StepDeps } from "./work.js";
 import type { ErasureJob } from "./erasure.js";
 import type { Logger } from "./ports.js";
 
-/**
- * Org offboarding: every item of every mapped container in the org's partition, and every blob
- * under `{orgId}/` in the mapped blob containers, is deleted; other orgs are untouched (every
- * call is scoped to the org's partition or prefix). One unit (a container) per checkpoint; each
- * unit deletes its first page again and again until none is left, so a rerun simply continues.
- * The engine's own records of the org's requests (and their audit) are kept.
- */
+// Org offboarding: every item of every mapped container in the org's partition, and every blob
+// under `{orgId}/` in the mapped blob containers, is deleted; other orgs are untouched (every
+// call is scoped to the org's partition or prefix). One unit (a container) per checkpoint; each
+// unit deletes its first page again and again until none is left, so a rerun simply continues.
+// The engine's own records of the org's requests (and their audit) are kept.
+
 type Unit = { kind: "container"; name: string; database: string; container: string; orgField: string; category: string } | { kind: "blobs"; name: string; container: string; categories: string[] };
 
 function unitsOf(deps: Pick<EngineDeps, "dataMap" | "resolve">): Unit[] {

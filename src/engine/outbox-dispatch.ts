@@ -4,19 +4,17 @@ import { openSecret, sealSecret } from "../domain/sealed-secret.js";
 import type { EngineDeps } from "./deps.js";
 import type { EventBatch, EventMessage, EventPublisher, Logger } from "./ports.js";
 
-/**
- * Drains the outbox to the events topic (Art. 19: recipients learn of erasures, rectifications
- * and restrictions). At least once: an event is marked dispatched only after the batch holding it
- * was accepted, so a failed send leaves it pending for the next run; consumers dedupe on the
- * message id, which is the event id (and the broker's duplicate detection keys on it too).
- *
- * Verification codes never go to the events topic, whose subscribers are many: a
- * `verification.code-issued` event goes to the messaging service alone, on its own queue
- * (`PRIVACY_VERIFICATION_DELIVERY_QUEUE`, whose Listen right only that service holds). Without
- * that queue's publisher (`deps.verificationDelivery`), or without the key shared with that service
- * (`PRIVACY_VERIFICATION_DELIVERY_KEY`) that seals the code for it, the event is held back, never
- * sent to the topic or in clear.
- */
+// Drains the outbox to the events topic (Art. 19: recipients learn of erasures, rectifications
+// and restrictions). At least once: an event is marked dispatched only after the batch holding it
+// was accepted, so a failed send leaves it pending for the next run; consumers dedupe on the
+// message id, which is the event id (and the broker's duplicate detection keys on it too).
+//
+// Verification codes never go to the events topic, whose subscribers are many: a
+// `verification.code-issued` event goes to the messaging service alone, on its own queue
+// (`PRIVACY_VERIFICATION_DELIVERY_QUEUE`, whose Listen right only that service holds). Without
+// that queue's publisher (`deps.verificationDelivery`), or without the key shared with that service
+// (`PRIVACY_VERIFICATION_DELIVERY_KEY`) that seals the code for it, the event is held back, never
+// sent to the topic or in clear.
 
 /** The outbox, the clock, the keys, and the two publishers (undefined where not configured). */
 export type DispatchDeps = Pick<EngineDeps, "outbox" | "config" | "now" | "events" | "verificationDelivery">;

@@ -7,14 +7,13 @@ import type { EngineDeps } from "./deps.js";
 import type { Logger } from "./ports.js";
 import { visible } from "./requests.js";
 
-/**
- * Handing over the read link of an access or portability package. The link is a bearer
- * credential to the subject's data, so it is never part of a request's view (lists, reads):
- * only a role with `package:link` (privacy-admin, privacy-operator) of the request's org is
- * handed one, each time a freshly signed read-only SAS for that one blob that expires with the
- * package. Every issue is recorded in the request's audit chain (who, when, until when), never
- * the link itself.
- */
+// Handing over the read link of an access or portability package. The link is a bearer
+// credential to the subject's data, so it is never part of a request's view (lists, reads):
+// only a role with `package:link` (privacy-admin, privacy-operator) of the request's org is
+// handed one, each time a freshly signed read-only SAS for that one blob that expires with the
+// package. Every issue is recorded in the request's audit chain (who, when, until when), never
+// the link itself.
+
 export interface PackageLink {
   readonly url: string;
   readonly expiresAt: string;

@@ -4,11 +4,9 @@ import { finished } from "node:stream/promises";
 import yazl from "yazl";
 import { EngineError, ensureError } from "../domain/errors.js";
 
-/**
- * The streaming ZIP builder behind access and portability packages. Entries are written one at
- * a time through yazl, page by page, so memory is bounded by one page (plus a few stream
- * buffers), never by the package's size. No storage SDK here: the bytes go to a sink function.
- */
+// The streaming ZIP builder behind access and portability packages. Entries are written one at
+// a time through yazl, page by page, so memory is bounded by one page (plus a few stream
+// buffers), never by the package's size. No storage SDK here: the bytes go to a sink function.
 
 /** Adds entries to a package, strictly one after the other (await each call before the next). */
 export interface PackageBuilder {

@@ -1,6 +1,7 @@
 import type { DataMap } from "../domain/data-map.js";
 
-/** The documented format of portability packages (GDPR Art. 20, Quebec Law 25 Art. 27). */
+// The documented format of portability packages (GDPR Art. 20, Quebec Law 25 Art. 27).
+
 export const PORTABILITY_README = `Portable copy of your personal data
 
 data/<category>.json   A JSON array. Each element is {"source": <where it was kept>, "item": <the record as stored>}.

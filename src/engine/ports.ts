@@ -5,7 +5,8 @@ import type { Jurisdiction, OrgVerificationSettings, RequestStatus, RequestType 
 import type { RetentionNotice, RetentionOverrides } from "../domain/retention.js";
 import type { SweepKind, SweepLease, SweepRun, SweepStep } from "../domain/sweep-run.js";
 
-/** The stores a use case needs, as small interfaces. Adapters live in src/stores. */
+// The stores a use case needs, as small interfaces. Adapters live in src/stores.
+
 export interface Versioned<T> {
   readonly value: T;
   readonly etag: string;

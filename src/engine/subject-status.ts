@@ -8,12 +8,11 @@ import { OrgId } from "../domain/request.js";
 import { subjectKey } from "../domain/subject-key.js";
 import type { EngineDeps } from "./deps.js";
 
-/**
- * The subject status other services ask before they use a person's data: restricted, suppressed
- * purposes, legal holds. Written by the executors and the legal-hold routes into one registry entry
- * per identifier key; read with one point read of the subject's entry (and the org-wide holds,
- * read beside it).
- */
+// The subject status other services ask before they use a person's data: restricted, suppressed
+// purposes, legal holds. Written by the executors and the legal-hold routes into one registry entry
+// per identifier key; read with one point read of the subject's entry (and the org-wide holds,
+// read beside it).
+
 export const SubjectStatusQuery = z
   .strictObject({
     orgId: OrgId,

@@ -1,12 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import type { z } from "zod";
 
-/**
- * One description per function: name, trigger and options, handler. Two hosts read it:
- * `functions/index.ts` registers it with `app.*` for Azure, and the local host behind
- * `npm start` serves it. Queue names and schedules may be `%SETTING%` binding expressions,
- * which both hosts resolve from app settings.
- */
+// One description per function: name, trigger and options, handler. Two hosts read it:
+// `functions/index.ts` registers it with `app.*` for Azure, and the local host behind
+// `npm start` serves it. Queue names and schedules may be `%SETTING%` binding expressions,
+// which both hosts resolve from app settings.
+
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** What the OpenAPI generator needs to know about an HTTP function. */

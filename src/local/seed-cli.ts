@@ -7,11 +7,9 @@ import { EngineError, ensureError } from "../domain/errors.js";
 import { COSMOS_EMULATOR_KEY, cosmosClientOptions } from "./emulators.js";
 import { DEFAULT_SEED_OPTIONS, isSeeded, resolveSeedOptions, seedPlatform, type SeedOptions, type SeedTargets } from "./seed.js";
 
-/**
- * `npm run seed`: fills the platform database and the assets container with the deterministic
- * demo dataset (src/local/seed.ts). Without COSMOS_ENDPOINT it targets the local emulators that
- * `npm start` runs. Prints counts only, never a personal value.
- */
+// `npm run seed`: fills the platform database and the assets container with the deterministic
+// demo dataset (src/local/seed.ts). Without COSMOS_ENDPOINT it targets the local emulators that
+// `npm start` runs. Prints counts only, never a personal value.
 
 /** Flag → seed option. */
 const FLAGS = {

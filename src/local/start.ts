@@ -18,13 +18,12 @@ import {
 import { startLocalHost } from "./host.js";
 import { isSeeded, seedPlatform } from "./seed.js";
 
-/**
- * `npm start`: the engine on a laptop. Starts the embedded emulators (reusing what already
- * answers on their ports), creates what is missing, seeds a demo org on first start, and serves
- * every function through the local host. It refuses settings that point at Azure (Cosmos,
- * storage, Service Bus) unless PRIVACY_LOCAL_ALLOW_AZURE=true: the development key it prints is
- * privacy-admin for every org. No business logic here.
- */
+// `npm start`: the engine on a laptop. Starts the embedded emulators (reusing what already
+// answers on their ports), creates what is missing, seeds a demo org on first start, and serves
+// every function through the local host. It refuses settings that point at Azure (Cosmos,
+// storage, Service Bus) unless PRIVACY_LOCAL_ALLOW_AZURE=true: the development key it prints is
+// privacy-admin for every org. No business logic here.
+
 const LocalPorts = z.object({
   LOCAL_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(7071),
   LOCAL_COSMOS_PORT: z.coerce.number().int().min(1).max(65535).default(8081),

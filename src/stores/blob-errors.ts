@@ -1,7 +1,8 @@
 import { isRestError } from "@azure/storage-blob";
 import { EngineError } from "../domain/errors.js";
 
-/** Storage SDK errors mapped to the engine's error family, as cosmos-errors.ts does for Cosmos: the only place that knows them. */
+// Storage SDK errors mapped to the engine's error family, as cosmos-errors.ts does for Cosmos: the
+// only place that knows them.
 
 interface BlobLikeError {
   statusCode?: unknown;

@@ -12,10 +12,8 @@ import {
 import { EngineError } from "../domain/errors.js";
 import { blobStatus, mapBlobError } from "./blob-errors.js";
 
-/**
- * Access and portability packages in Blob Storage: upload a ZIP stream as a block blob, hand out
- * a read-only link to exactly that blob, send it on to another controller, delete it.
- */
+// Access and portability packages in Blob Storage: upload a ZIP stream as a block blob, hand out
+// a read-only link to exactly that blob, send it on to another controller, delete it.
 
 export interface PackageStoreOptions {
   /** The assets container (org-assets). */

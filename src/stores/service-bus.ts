@@ -6,12 +6,11 @@ import { EngineError } from "../domain/errors.js";
 import type { EventBatch, EventMessage, EventPublisher } from "../engine/ports.js";
 import { ErasureMessageV1, MessageId, PRODUCER_PROPERTY, ProducerName } from "../domain/erasure-message.js";
 
-/**
- * The Service Bus adapter: the client, the events topic's sender and the verification delivery
- * queue's sender, built from the same app settings the trigger's `connection` reads
- * (`ServiceBusConnection`, or `ServiceBusConnection__fullyQualifiedNamespace` with the app's Entra
- * identity), and the typed producer other services use to ask for an erasure.
- */
+// The Service Bus adapter: the client, the events topic's sender and the verification delivery
+// queue's sender, built from the same app settings the trigger's `connection` reads
+// (`ServiceBusConnection`, or `ServiceBusConnection__fullyQualifiedNamespace` with the app's Entra
+// identity), and the typed producer other services use to ask for an erasure.
+
 export type ServiceBusSettings = Pick<
   Settings,
   "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "PRIVACY_EVENTS_TOPIC" | "PRIVACY_VERIFICATION_DELIVERY_QUEUE"

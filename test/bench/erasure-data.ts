@@ -3,13 +3,11 @@ import { upsertChunk } from "../../src/local/seed.js";
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { forEachConcurrent } from "./harness.js";
 
-/**
- * The erasure scenarios' data, deterministic: one org, the subject with `items` items spread over
- * contacts, conversations, messages, orders and campaign events and `blobs` chat-media blobs, plus
- * other subjects in the same org (about half as many items and blobs again), so an erasure must be
- * selective. `census` counts, straight from the emulators, what is left of the subject and of the
- * others: a run that erased the wrong thing is caught there.
- */
+// The erasure scenarios' data, deterministic: one org, the subject with `items` items spread over
+// contacts, conversations, messages, orders and campaign events and `blobs` chat-media blobs, plus
+// other subjects in the same org (about half as many items and blobs again), so an erasure must be
+// selective. `census` counts, straight from the emulators, what is left of the subject and of the
+// others: a run that erased the wrong thing is caught there.
 
 export const BENCH_ORG = "org-bench";
 const OTHERS = 4;

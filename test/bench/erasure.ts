@@ -21,11 +21,9 @@ import {
   type TableRow,
 } from "./harness.js";
 
-/**
- * Issue 7 point 3: erasure of one subject with D items and B blobs (D = B = each of
- * `--erasure-sizes`), against a naive baseline on identical data through the same proxies; and
- * the everyday case, a small subject (20 items, 3 blobs), from pickup to certificate.
- */
+// Issue 7 point 3: erasure of one subject with D items and B blobs (D = B = each of
+// `--erasure-sizes`), against a naive baseline on identical data through the same proxies; and
+// the everyday case, a small subject (20 items, 3 blobs), from pickup to certificate.
 
 const REQUESTS_TO_FLOOR_TARGET = 1.2;
 const WALL_RATIO_TARGET = 0.2;

@@ -23,16 +23,14 @@ import {
   type ScenarioOutcome,
 } from "./harness.js";
 
-/**
- * Issue 3 point 10 / issue 7 point 5: an access export of one subject with 50 000 messages and
- * 500 chat-media blobs keeps heap growth under 100 MB.
- *
- * Data: the default demo dataset, plus, for the demo org's duplicated subject (Mila Hartmann:
- * contact-demo-0001 and -0002 share a phone), `--messages` messages over 20 extra conversations of
- * contact-demo-0001 and `--media` chat-media blobs of `--media-kb` KiB under
- * `org-demo/chat-media/contact-demo-0001/`. The request names the subject by phone, so discovery
- * walks both contacts, the reformatted phones, the CSV import rows and the media prefix.
- */
+// Issue 3 point 10 / issue 7 point 5: an access export of one subject with 50 000 messages and
+// 500 chat-media blobs keeps heap growth under 100 MB.
+//
+// Data: the default demo dataset, plus, for the demo org's duplicated subject (Mila Hartmann:
+// contact-demo-0001 and -0002 share a phone), `--messages` messages over 20 extra conversations of
+// contact-demo-0001 and `--media` chat-media blobs of `--media-kb` KiB under
+// `org-demo/chat-media/contact-demo-0001/`. The request names the subject by phone, so discovery
+// walks both contacts, the reformatted phones, the CSV import rows and the media prefix.
 
 const HEAP_GROWTH_TARGET_MB = 100;
 const CONVERSATIONS = 20;

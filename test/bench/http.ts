@@ -6,12 +6,10 @@ import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { startLocalHost } from "../../src/local/host.js";
 import { openNamespace, progress, type BenchFlags, type EmulatorHost, type Scenario, type ScenarioOutcome, type TableRow } from "./harness.js";
 
-/**
- * Issue 7 point 6: the HTTP API through the local host (the same function descriptions the Azure
- * host registers) under autocannon: requests per second, p50 and p99 latency, errors (connection
- * errors, timeouts and non-2xx answers). The host serves HTTP functions only, so no queue worker
- * competes for the CPU; stores are reached through the counting, delaying proxies.
- */
+// Issue 7 point 6: the HTTP API through the local host (the same function descriptions the Azure
+// host registers) under autocannon: requests per second, p50 and p99 latency, errors (connection
+// errors, timeouts and non-2xx answers). The host serves HTTP functions only, so no queue worker
+// competes for the CPU; stores are reached through the counting, delaying proxies.
 
 const HTTP_ORG = "org-http";
 const API_KEY = "bench-http-key-0123456789abcdef0123";

@@ -1,12 +1,10 @@
 import type { Runtime, RuntimeOptions } from "../../src/hosting/composition.js";
 
-/**
- * Two layers of counting for the benchmark, both opt-in and only here:
- * - requests by kind, from the SDK clients the runtime builds (`storeRequestTally`, handed to
- *   createRuntime as its `onStoreRequest` hook): every HTTP request to Cosmos and Blob Storage;
- * - the engine's own work, from its ports (`countPorts`): query pages, listing pages, deletes
- *   (by container), patches, blob deletes. The request floor is computed from these.
- */
+// Two layers of counting for the benchmark, both opt-in and only here:
+// - requests by kind, from the SDK clients the runtime builds (`storeRequestTally`, handed to
+//   createRuntime as its `onStoreRequest` hook): every HTTP request to Cosmos and Blob Storage;
+// - the engine's own work, from its ports (`countPorts`): query pages, listing pages, deletes
+//   (by container), patches, blob deletes. The request floor is computed from these.
 
 export interface StoreRequestTally {
   readonly cosmos: Record<string, number>;

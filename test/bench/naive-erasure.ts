@@ -3,13 +3,11 @@ import type { CosmosClient, PatchOperation } from "@azure/cosmos";
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { BENCH_ORG, type ErasureDataset } from "./erasure-data.js";
 
-/**
- * The naive baseline the engine's erasure is compared with: what a first script would do. Query
- * every mapped container of the org for the subject's items (SELECT *, all pages, the SDK's
- * defaults), then erase one item per request, one after another (orders are anonymised by one
- * patch each, as the law keeps them; everything else is deleted); list every blob under the org's
- * prefix and delete the subject's one per request. Same clients, so same proxies, as the engine.
- */
+// The naive baseline the engine's erasure is compared with: what a first script would do. Query
+// every mapped container of the org for the subject's items (SELECT *, all pages, the SDK's
+// defaults), then erase one item per request, one after another (orders are anonymised by one
+// patch each, as the law keeps them; everything else is deleted); list every blob under the org's
+// prefix and delete the subject's one per request. Same clients, so same proxies, as the engine.
 
 export interface NaiveOutcome {
   queried: number;

@@ -19,11 +19,9 @@ import {
   type TableRow,
 } from "./harness.js";
 
-/**
- * `npm run bench`: starts the emulators behind counting proxies, runs each scenario in this
- * process, prints a markdown table and writes bench-results.json at the repository root. A missed
- * target is reported, not an error; the exit code is non-zero only when a run itself failed.
- */
+// `npm run bench`: starts the emulators behind counting proxies, runs each scenario in this
+// process, prints a markdown table and writes bench-results.json at the repository root. A missed
+// target is reported, not an error; the exit code is non-zero only when a run itself failed.
 
 const SCENARIOS: readonly Scenario[] = [
   erasureScenario, // issue 7 point 3

@@ -4,13 +4,12 @@ import { BENCH_ORG, upsertAll } from "./erasure-data.js";
 import { openNamespace, progress, quietLogger, warmUp, type BenchFlags, type EmulatorHost, type Scenario, type ScenarioOutcome, type TableRow } from "./harness.js";
 import { storeRequestTally, total } from "./instrument.js";
 
-/**
- * Issue 7 point 4: a retention run over one org of N contacts of which K are inactive. The sweep
- * asks only for the inactive (a range query on `lastActivityAt` inside the org's partition), so its
- * requests should grow with K, not N: the target is requests at the largest N ≤ 1.2 × those at
- * the smallest. Each run notices the K inactive contacts; the bench checks that exactly K notices
- * exist afterwards and that no active contact got one.
- */
+// Issue 7 point 4: a retention run over one org of N contacts of which K are inactive. The sweep
+// asks only for the inactive (a range query on `lastActivityAt` inside the org's partition), so its
+// requests should grow with K, not N: the target is requests at the largest N ≤ 1.2 × those at
+// the smallest. Each run notices the K inactive contacts; the bench checks that exactly K notices
+// exist afterwards and that no active contact got one.
+
 const REQUESTS_RATIO_TARGET = 1.2;
 const NOW = new Date("2026-11-25T03:00:00.000Z");
 const ACTIVE_AT = "2026-10-01T12:00:00.000Z";

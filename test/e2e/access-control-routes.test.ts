@@ -6,15 +6,14 @@ import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { call, invocationContext, issuedCode, ORG_A, ORG_B, ORG_UNKNOWN, setupEngine, type KeyName, teardownEngines, type TestEngine, DESCRIBED_HTTP, liveHttp } from "../support/engine.js";
 import { engineFingerprint } from "../support/state-fingerprint.js";
 
-/**
- * Every HTTP route of functions/all.ts × every role × the caller's own org, another org and an
- * unknown one. The expected answer follows from the permission table (src/domain/access.ts):
- * a role without the route's action gets 403; with it, its own org succeeds, another org's
- * object is a 404 (lists show nothing of it) unless the key acts on every org, and an unknown
- * org or id is a 404. No key or a bad key is a 401. A refused call changes nothing stored.
- *
- * A route missing from RULES fails the first test: a new route states its action here (one line).
- */
+// Every HTTP route of functions/all.ts × every role × the caller's own org, another org and an
+// unknown one. The expected answer follows from the permission table (src/domain/access.ts):
+// a role without the route's action gets 403; with it, its own org succeeds, another org's
+// object is a 404 (lists show nothing of it) unless the key acts on every org, and an unknown
+// org or id is a 404. No key or a bad key is a 401. A refused call changes nothing stored.
+//
+// A route missing from RULES fails the first test: a new route states its action here (one line).
+
 type Target = "own" | "other" | "unknown";
 type Scope =
   /** Acts on nothing org-specific (the data map, a certificate check, the API description). */

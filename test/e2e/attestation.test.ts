@@ -3,12 +3,11 @@ import { authorize, type Caller } from "../../src/domain/access.js";
 import { submitRequest } from "../../src/engine/requests.js";
 import { call, countRequests, invocationContext, ORG_A, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
-/**
- * Self-attestation is a decision: only the roles of PRIVACY_ATTESTING_ROLES may attest a
- * requester's identity, the record and the audit name the caller that did, and an org can
- * require code verification for access and portability. A portability destination's SAS leaves
- * the request on every terminal state.
- */
+// Self-attestation is a decision: only the roles of PRIVACY_ATTESTING_ROLES may attest a
+// requester's identity, the record and the audit name the caller that did, and an org can
+// require code verification for access and portability. A portability destination's SAS leaves
+// the request on every terminal state.
+
 const ORG_STRICT = "org-strict";
 /** An org whose verification setting is malformed: it fails closed. */
 const ORG_TYPO = "org-typo";

@@ -21,12 +21,10 @@ import { capturedLog } from "../support/log-capture.js";
 import { snapshotKey, snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
 import { seededNamespace } from "../support/seeded-namespace.js";
 
-/**
- * Erasure as properties, on the real emulators: every run seeds a fresh namespace from random
- * seed options, erases a random subject named by a random one of its identifiers, and checks the
- * result against the in-memory oracle computed from the dataset before erasure. Crashes are
- * injected at random store calls (test/support/faults.ts) and the run is redelivered.
- */
+// Erasure as properties, on the real emulators: every run seeds a fresh namespace from random
+// seed options, erases a random subject named by a random one of its identifiers, and checks the
+// result against the in-memory oracle computed from the dataset before erasure. Crashes are
+// injected at random store calls (test/support/faults.ts) and the run is redelivered.
 
 const log: Logger = {
   info: (message, fields) => {

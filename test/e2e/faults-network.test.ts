@@ -14,14 +14,13 @@ import { recordFigure } from "../support/figures.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
 import { portOf, proxiedStorage, TcpFaultProxy } from "../support/tcp-fault-proxy.js";
 
-/**
- * The network breaks under the engine: Cosmos and Blob Storage are reached through TCP proxies
- * that cut every connection in the middle of an erasure or an export (and refuse new ones) until
- * the work item has really failed, as the host would see it. The message is then redelivered
- * with the network back. The request completes, nothing of the subject remains, nothing else
- * changed, the audit chain verifies, and no request, event or package exists twice. The same
- * holds when the process running the work item is killed (SIGKILL) between steps.
- */
+// The network breaks under the engine: Cosmos and Blob Storage are reached through TCP proxies
+// that cut every connection in the middle of an erasure or an export (and refuse new ones) until
+// the work item has really failed, as the host would see it. The message is then redelivered
+// with the network back. The request completes, nothing of the subject remains, nothing else
+// changed, the audit chain verifies, and no request, event or package exists twice. The same
+// holds when the process running the work item is killed (SIGKILL) between steps.
+
 let rt: TestEngine;
 let cosmosProxy: TcpFaultProxy;
 let blobProxy: TcpFaultProxy;

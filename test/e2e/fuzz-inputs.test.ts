@@ -7,13 +7,12 @@ import { call, countRequests, invocationContext, KEYS, ORG_A, setupEngine, type 
 import { engineFingerprint } from "../support/state-fingerprint.js";
 import { recordFigure } from "../support/figures.js";
 
-/**
- * Bad input, generated: every HTTP route of functions/all.ts (a new route is fuzzed without
- * being listed here) and the Service Bus erasure message get random JSON, wrong types, huge
- * strings, deep nesting, odd unicode, `__proto__`/`constructor` keys and wrong content types.
- * A caller's mistake is never a 5xx, always problem+json, and changes nothing the engine stores.
- * FUZZ_RUNS raises the runs per route (npm run test:soak).
- */
+// Bad input, generated: every HTTP route of functions/all.ts (a new route is fuzzed without
+// being listed here) and the Service Bus erasure message get random JSON, wrong types, huge
+// strings, deep nesting, odd unicode, `__proto__`/`constructor` keys and wrong content types.
+// A caller's mistake is never a 5xx, always problem+json, and changes nothing the engine stores.
+// FUZZ_RUNS raises the runs per route (npm run test:soak).
+
 const RUNS = Number(process.env.FUZZ_RUNS ?? "40");
 
 const httpRoutes = DESCRIBED_HTTP;

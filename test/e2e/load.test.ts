@@ -8,12 +8,11 @@ import { expectOnlySubjectErased } from "../support/erasure-check.js";
 import { recordFigure } from "../support/figures.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
 
-/**
- * Load: 500 submissions at once over real HTTP through the local host, a third of them with
- * Idempotency-Keys sent several times (and some reused with another body); then 50 erasures at
- * once whose data overlaps. Nothing is lost, nothing is stored twice, every status agrees.
- * LOAD_SCALE multiplies the submissions (npm run test:soak).
- */
+// Load: 500 submissions at once over real HTTP through the local host, a third of them with
+// Idempotency-Keys sent several times (and some reused with another body); then 50 erasures at
+// once whose data overlaps. Nothing is lost, nothing is stored twice, every status agrees.
+// LOAD_SCALE multiplies the submissions (npm run test:soak).
+
 const SCALE = Number(process.env.LOAD_SCALE ?? "1");
 const KEYLESS = 370 * SCALE;
 const KEYS_DISTINCT = 40 * SCALE;

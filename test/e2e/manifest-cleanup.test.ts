@@ -6,11 +6,10 @@ import { call, invocationContext, seedDemo, setupEngine, teardownEngines, type T
 import { withFaults } from "../support/faults.js";
 import { capturedLog } from "../support/log-capture.js";
 
-/**
- * A discovery manifest lists the subject's item ids and blob paths. It serves the request while it
- * runs and must not outlive it: an erased subject would otherwise stay findable in the engine's
- * own database by where their data used to be.
- */
+// A discovery manifest lists the subject's item ids and blob paths. It serves the request while it
+// runs and must not outlive it: an erased subject would otherwise stay findable in the engine's
+// own database by where their data used to be.
+
 const log: Logger = {
   info: (message, fields) => {
     capturedLog(`[info] manifest-cleanup: ${message} ${JSON.stringify(fields ?? {})}`);

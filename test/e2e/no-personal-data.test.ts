@@ -4,11 +4,10 @@ import { capturedLines } from "../support/log-capture.js";
 import { call, invocationContext, TEST_TIMER as timer, seedDemo, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
-/**
- * Drives every route with the seeded people (phones in several formats, names in free text),
- * then checks that none of their values reached a log line, an audit entry, an event or a
- * problem response. Requests themselves hold the subject's identifiers: that is the DSAR record.
- */
+// Drives every route with the seeded people (phones in several formats, names in free text),
+// then checks that none of their values reached a log line, an audit entry, an event or a
+// problem response. Requests themselves hold the subject's identifiers: that is the DSAR record.
+
 const mila = HARD_CASES.duplicateContact;
 const jonas = HARD_CASES.crossOrgPhone;
 const orgId = mila.orgId;

@@ -16,13 +16,11 @@ import { capturedLog } from "../support/log-capture.js";
 import { snapshotPlatform } from "../support/platform-snapshot.js";
 import { seededNamespace } from "../support/seeded-namespace.js";
 
-/**
- * Issue 12.1: empty and placeholder identifiers never become keys. Many contacts of one org share
- * "", "  ", "-", "n/a", "null", "unknown", "0000000", "noemail"... in their e-mail and phone
- * fields, in their orders and campaign events, the org's billing e-mail and a contact-import CSV;
- * erasing one person, named by each identifier kind, removes exactly that person (the oracle
- * decides) and leaves everyone else byte-identical.
- */
+// Issue 12.1: empty and placeholder identifiers never become keys. Many contacts of one org share
+// "", "  ", "-", "n/a", "null", "unknown", "0000000", "noemail"... in their e-mail and phone
+// fields, in their orders and campaign events, the org's billing e-mail and a contact-import CSV;
+// erasing one person, named by each identifier kind, removes exactly that person (the oracle
+// decides) and leaves everyone else byte-identical.
 
 const log: Logger = {
   info: (message, fields) => { capturedLog(`[info] placeholder-identifiers: ${message} ${JSON.stringify(fields ?? {})}`); },

@@ -7,11 +7,10 @@ import { call, countRequests, invocationContext, seedDemo, setupEngine, teardown
 import { snapshotPlatform, type PlatformSnapshot } from "../support/platform-snapshot.js";
 import { personalNeedles } from "../support/pii.js";
 
-/**
- * Issue 5 end to end on the emulators: rectification of every copy, concurrent rectifications,
- * restriction markers placed and lifted, objection and consent withdrawal as suppressions, and the
- * status lookup other services use, by every identifier form.
- */
+// Issue 5 end to end on the emulators: rectification of every copy, concurrent rectifications,
+// restriction markers placed and lifted, objection and consent withdrawal as suppressions, and the
+// status lookup other services use, by every identifier form.
+
 let rt: TestEngine;
 beforeAll(async () => {
   rt = await setupEngine();

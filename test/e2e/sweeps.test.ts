@@ -12,10 +12,9 @@ import { expectedDiscovery } from "../support/discovery-oracle.js";
 import { call, invocationContext, seedDemo, setupEngine, TEST_TIMER, teardownEngines, type TestEngine } from "../support/engine.js";
 import { snapshotKey, snapshotPlatform } from "../support/platform-snapshot.js";
 
-/**
- * The sweeps end to end on the emulators, with frozen time: timers and routes in, the work
- * queue drained as the host would, the platform's data and the engine's records out.
- */
+// The sweeps end to end on the emulators, with frozen time: timers and routes in, the work
+// queue drained as the host would, the platform's data and the engine's records out.
+
 let rt: TestEngine;
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const HOUR = 3_600_000;

@@ -8,15 +8,13 @@ import { CACHE_MARKER, PATCH_FILE, PATCHED_FILES, PATCHED_VERSION, PUSH_MARKER }
 import { createCosmosClient } from "../../src/stores/cosmos-client.js";
 import { testNamespace } from "../support/env.js";
 
-/**
- * patches/@zeit+cosmosdb-query+0.7.2.patch (applied by the project's postinstall, `patch-package
- * --error-on-fail`) makes the emulator's query engine,
- * @zeit/cosmosdb-query 0.7.2, linear in the container's size: its FROM/JOIN reducers copied the
- * accumulator for every document (`[...$, { c }]`), so one query over 20 000 documents took
- * 11-18 s. This file checks that the patch is installed, that query results are still right on the
- * real emulator, and that a query paging through 25 000 documents completes (unpatched it would
- * take many minutes). No timing asserts: completing within the test timeout is the proof.
- */
+// patches/@zeit+cosmosdb-query+0.7.2.patch (applied by the project's postinstall, `patch-package
+// --error-on-fail`) makes the emulator's query engine,
+// @zeit/cosmosdb-query 0.7.2, linear in the container's size: its FROM/JOIN reducers copied the
+// accumulator for every document (`[...$, { c }]`), so one query over 20 000 documents took
+// 11-18 s. This file checks that the patch is installed, that query results are still right on the
+// real emulator, and that a query paging through 25 000 documents completes (unpatched it would
+// take many minutes). No timing asserts: completing within the test timeout is the proof.
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** What to run when the installed engine lacks the patch. */

@@ -4,12 +4,10 @@ import { createBlobServiceClient, type BlobRequestKind } from "../../src/stores/
 import { cosmosOptions, cosmosRequestKind, createCosmosClient, fetchPage, QueryPlanSkipped, type CosmosRequestKind } from "../../src/stores/cosmos-client.js";
 import { testNamespace } from "../support/env.js";
 
-/**
- * fetchPage skips the query plan of a partition-scoped query (an SDK internal, behind
- * skipQueryPlan in src/stores/cosmos-client.ts), and the opt-in request counting of the Cosmos
- * and Blob clients reports every request with its kind. If an SDK update renames what
- * skipQueryPlan sets, the "no query plan" expectations here fail first.
- */
+// fetchPage skips the query plan of a partition-scoped query (an SDK internal, behind
+// skipQueryPlan in src/stores/cosmos-client.ts), and the opt-in request counting of the Cosmos
+// and Blob clients reports every request with its kind. If an SDK update renames what
+// skipQueryPlan sets, the "no query plan" expectations here fail first.
 
 const ORG = "org-a";
 const OTHER_ORG = "org-b";

@@ -12,13 +12,13 @@ import { closeServiceBus, eventsSender, serviceBusConfigured, serviceBusPublishe
 import { capturedLines } from "../support/log-capture.js";
 import { invocationContext, issuedCode, ORG_A, ORG_B, setupEngine, TEST_TIMER } from "../support/engine.js";
 
-/**
- * The outbox drain on the real Cosmos emulator. There is no Service Bus emulator (no Docker
- * here): the events topic and the verification delivery queue are in-memory objects implementing the SDK sender's `createMessageBatch`
- * (batches with `tryAddMessage`, refusing what exceeds their size or count) and `sendMessages`,
- * which can be told to fail as a broker outage would. The drain reaches them through
- * `serviceBusPublisher`, the adapter the runtime wraps the real senders in.
- */
+// The outbox drain on the real Cosmos emulator. There is no Service Bus emulator (no Docker here):
+// the events topic and the verification delivery queue are in-memory objects implementing the SDK
+// sender's `createMessageBatch` (batches with `tryAddMessage`, refusing what exceeds their size or
+// count) and `sendMessages`, which can be told to fail as a broker outage would. The drain reaches
+// them through `serviceBusPublisher`, the adapter that wraps the real senders in
+// src/stores/azure-stores.ts.
+
 class MemoryTopic implements Pick<ServiceBusSender, "createMessageBatch" | "sendMessages"> {
   readonly received: ServiceBusMessage[] = [];
   readonly batchSizes: number[] = [];

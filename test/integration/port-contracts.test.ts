@@ -21,9 +21,9 @@ import { requestStoreContract } from "../contracts/request-store.js";
 import { workQueueContract } from "../contracts/work-queue.js";
 import { setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 
-// The real adapters (src/stores), built as createRuntime builds them (src/runtime.ts), against the
-// contract suites, on the emulators: Cosmos (@vercel/cosmosdb-server) and Azurite. Every suite (and
-// every describe block in it) gets fresh containers and queues in this file's namespace.
+// The real adapters (src/stores), built as createRuntime (src/hosting/composition.ts) builds them,
+// against the contract suites, on the emulators: Cosmos (@vercel/cosmosdb-server) and Azurite. Every
+// suite (and every describe block in it) gets fresh containers and queues in this file's namespace.
 
 let rt: TestEngine;
 beforeAll(async () => {

@@ -14,13 +14,12 @@ import { capturedLines } from "../support/log-capture.js";
 import { invocationContext, ORG_UNKNOWN, countRequests, setupEngine, teardownEngines, type TestEngine } from "../support/engine.js";
 import { findLeaks, personalNeedles } from "../support/pii.js";
 
-/**
- * The erasure intake on the real Cosmos and Storage emulators. There is no Service Bus emulator
- * (no Docker here), so the broker's side is played as the Functions host plays it: the handler
- * gets the parsed body and an InvocationContext whose triggerMetadata carries messageId and
- * deliveryCount; resolving means "complete", throwing means "abandon and redeliver". The producer
- * is tested against an in-memory object implementing the SDK sender's `sendMessages`.
- */
+// The erasure intake on the real Cosmos and Storage emulators. There is no Service Bus emulator
+// (no Docker here), so the broker's side is played as the Functions host plays it: the handler
+// gets the parsed body and an InvocationContext whose triggerMetadata carries messageId and
+// deliveryCount; resolving means "complete", throwing means "abandon and redeliver". The producer
+// is tested against an in-memory object implementing the SDK sender's `sendMessages`.
+
 let rt: TestEngine;
 
 /** The producers this file declares: one trusted for everything, one scoped to an org, one without offboarding. */

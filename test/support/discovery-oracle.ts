@@ -4,12 +4,11 @@ import { valuesAt } from "../../src/domain/discovery-query.js";
 import { canonicalKey } from "../../src/engine/discovery.js";
 import type { Dataset } from "../../src/local/seed.js";
 
-/**
- * What discovery must find, computed in memory over the seeded dataset: every item of the org
- * whose matched fields hold one of the subject's keys (phones compared in E.164, emails
- * lower-cased), keys spreading through the map's references until none is new. Independent of
- * the engine's queries, phone variants, paging and exclusion.
- */
+// What discovery must find, computed in memory over the seeded dataset: every item of the org
+// whose matched fields hold one of the subject's keys (phones compared in E.164, emails
+// lower-cased), keys spreading through the map's references until none is new. Independent of
+// the engine's queries, phone variants, paging and exclusion.
+
 export interface Expected {
   items: Record<string, string[]>;
   blobs: Record<string, string[]>;

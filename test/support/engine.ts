@@ -12,7 +12,9 @@ import { testEnv } from "./env.js";
 import { appendRecord } from "./run-records.js";
 import { KEYS } from "./secrets.js";
 
-/** API keys of every role for a test file: `admin` acts on all orgs, the others on ORG_A only, `operatorB` on ORG_B. */
+// API keys of every role for a test file: `admin` acts on all orgs, the others on ORG_A only,
+// `operatorB` on ORG_B.
+
 export const ORG_A = "org-alpha";
 export const ORG_B = "org-beta";
 export const ORG_UNKNOWN = "org-nobody";

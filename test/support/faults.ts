@@ -1,20 +1,19 @@
 import { EngineError } from "../../src/domain/errors.js";
 import type { Runtime } from "../../src/hosting/composition.js";
 
-/**
- * Fault injection for a Runtime: the ports the erasure executor writes and reads through
- * (`itemEraser`, `blobEraser`, `manifests`, `jobs`, `platformItems`, `blobSource`) are wrapped so
- * that every method call is counted, across all of them, and the N-th call fails with
- * EngineError("unavailable", "injected fault"). Everything else delegates to the real adapters:
- * the stores are never mocked.
- *
- * A crash is modelled as the process stopping at that call: from the failing call on, every
- * further call fails as well (so lanes still running in parallel stop at their next store call),
- * and `settled()` waits for calls already handed to a real adapter before the crash.
- *
- * `mode` says where the crash happens: `before` the call reaches the store (the step did not
- * happen), or `after` it answered (the step happened but the executor never learnt it).
- */
+// Fault injection for a Runtime: the ports the erasure executor writes and reads through
+// (`itemEraser`, `blobEraser`, `manifests`, `jobs`, `platformItems`, `blobSource`) are wrapped so
+// that every method call is counted, across all of them, and the N-th call fails with
+// EngineError("unavailable", "injected fault"). Everything else delegates to the real adapters:
+// the stores are never mocked.
+//
+// A crash is modelled as the process stopping at that call: from the failing call on, every
+// further call fails as well (so lanes still running in parallel stop at their next store call),
+// and `settled()` waits for calls already handed to a real adapter before the crash.
+//
+// `mode` says where the crash happens: `before` the call reaches the store (the step did not
+// happen), or `after` it answered (the step happened but the executor never learnt it).
+
 export const FAULTY_PORTS = ["itemEraser", "blobEraser", "manifests", "jobs", "platformItems", "blobSource"] as const;
 export type FaultyPort = (typeof FAULTY_PORTS)[number];
 

@@ -3,14 +3,13 @@ import { findLeaks, personalNeedles, readLogDir, type Leak } from "./pii.js";
 import { readRecords } from "./run-records.js";
 import { SECRET_VALUES } from "./secrets.js";
 
-/**
- * The engine's own privacy, over everything the whole run produced: every captured log line,
- * every problem response, and what the engine stored in each test file's database (audit
- * entries, outbox events, certificates, registry entries). None may hold a seeded personal
- * value (in any phone format), a key or secret of the engine, a SAS signature, or a
- * verification code that was issued. Requests are left out: they are the DSAR record and
- * hold the subject's identifiers by design until the request ends.
- */
+// The engine's own privacy, over everything the whole run produced: every captured log line,
+// every problem response, and what the engine stored in each test file's database (audit
+// entries, outbox events, certificates, registry entries). None may hold a seeded personal
+// value (in any phone format), a key or secret of the engine, a SAS signature, or a
+// verification code that was issued. Requests are left out: they are the DSAR record and
+// hold the subject's identifiers by design until the request ends.
+
 export interface RunScan {
   readonly logLines: number;
   readonly problems: number;

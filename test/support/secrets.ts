@@ -1,7 +1,6 @@
-/**
- * The secrets the suite's engine runs with (never real ones). The run's teardown checks that none
- * of them, nor a SAS signature or an issued verification code, reached a log line or a response.
- */
+// The secrets the suite's engine runs with (never real ones). The run's teardown checks that none
+// of them, nor a SAS signature or an issued verification code, reached a log line or a response.
+
 export const KEYS = {
   admin: "test-key-admin-000000000000000001",
   operator: "test-key-operator-00000000000002",

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { EngineError, ensureError, toEngineError } from "../../src/domain/errors.js";
 
-/** A thrown non-Error may be anything the code at hand held, personal data included. */
+// A thrown non-Error may be anything the code at hand held, personal data included.
+
 const PHONE = "+4930123456789";
 const EMAIL = "mila.nowak@example.org";
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { secretLeaks } from "../support/run-scan.js";
 import { KEYS, TEST_CERTIFICATE_KEY } from "../support/secrets.js";
 
-/** The run's secret scan must see what it is there to see, and not cry wolf over ids and times. */
+// The run's secret scan must see what it is there to see, and not cry wolf over ids and times.
+
 describe("the run's secret scan", () => {
   const codes = new Set(["482913"]);
   const scan = (line: string) => secretLeaks([{ file: "f.log", text: line }], codes).map((l) => l.what);
