@@ -25,6 +25,7 @@ import { seededNamespace } from "../support/seeded-namespace.js";
 // seed options, erases a random subject named by a random one of its identifiers, and checks the
 // result against the in-memory oracle computed from the dataset before erasure. Crashes are
 // injected at random store calls (test/support/faults.ts) and the run is redelivered.
+// Over 400 lines on purpose: the worlds, the oracle and the crash schedules are shared by every property.
 
 const log: Logger = {
   info: (message, fields) => {

@@ -14,6 +14,7 @@ import { snapshotKey, snapshotPlatform } from "../support/platform-snapshot.js";
 
 // The sweeps end to end on the emulators, with frozen time: timers and routes in, the work
 // queue drained as the host would, the platform's data and the engine's records out.
+// Over 400 lines on purpose: every case shares one frozen clock, seeded orgs and the queue drain.
 
 let rt: TestEngine;
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,3 +1,7 @@
+// The local host (src/local/host/) on Azurite: routes, the HTTP trigger, the queue trigger with
+// leases and a poison queue, timers, the admin API. Over 400 lines on purpose: it plays the
+// Functions host's contract end to end, one describe per trigger, on one set of queues.
+
 import type { InvocationContext, Timer } from "@azure/functions";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";

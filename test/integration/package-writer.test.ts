@@ -1,3 +1,6 @@
+// The streaming package writer on Azurite: entries, limits, digests, resumption and the SAS it
+// signs. Over 400 lines on purpose: the cases share one container setup and ZIP reader.
+
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { parse } from "csv-parse/sync";

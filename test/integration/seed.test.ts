@@ -1,3 +1,6 @@
+// The demo dataset (src/local/seed/): determinism, hard cases, locale formats and the writer.
+// Over 400 lines on purpose: one describe per part of the seed, sharing one built dataset.
+
 import { CosmosClient } from "@azure/cosmos";
 import { BlobServiceClient } from "@azure/storage-blob";
 import fc from "fast-check";

@@ -19,6 +19,7 @@ import { findLeaks, personalNeedles } from "../support/pii.js";
 // gets the parsed body and an InvocationContext whose triggerMetadata carries messageId and
 // deliveryCount; resolving means "complete", throwing means "abandon and redeliver". The producer
 // is tested against an in-memory object implementing the SDK sender's `sendMessages`.
+// Over 400 lines on purpose: every case shares the delivery helpers that play the host.
 
 let rt: TestEngine;
 

@@ -1,3 +1,6 @@
+// The response deadlines of every jurisdiction (src/domain/deadlines.ts): known dates and fast-check
+// properties. Over 400 lines on purpose: one rule table, tested rule by rule in one place.
+
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {

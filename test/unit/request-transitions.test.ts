@@ -1,3 +1,6 @@
+// Every transition of the request record (src/domain/request-record/), one describe per decision.
+// Over 400 lines on purpose: the transitions share one set of fixtures and frozen dates.
+
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AuditActor } from "../../src/domain/audit.js";
