@@ -1,58 +1,35 @@
 import { z } from "zod";
 import { LegalHoldBody, LegalHoldsQuery, liftHold, listHolds, placeHold } from "../src/engine/legal-holds.js";
 import { SubjectStatusQuery, subjectStatus } from "../src/engine/subject-status.js";
-import { RESTRICTION_GROUNDS, SUPPRESSION_PURPOSES } from "../src/domain/request.js";
 import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
-import { ProblemSchema } from "../src/http/problem.js";
+import { ProblemSchema, SERVER_FAULTS } from "../src/http/problem.js";
+import { LegalHoldList, LegalHoldView, SubjectStatusView, toLegalHoldList, toLegalHoldView, toSubjectStatusView } from "../src/http/registry-view.js";
 import { OrgId } from "../src/domain/request.js";
 
 // Legal holds: the org registry entries that erasure must respect.
 
 const problem = (description: string) => ({ description, body: ProblemSchema });
-const HoldView = z
-  .object({
-    id: z.string(),
-    orgId: z.string(),
-    subjectKeys: z.array(z.string()).optional(),
-    category: z.string().optional(),
-    reason: z.string(),
-    until: z.string().optional(),
-    createdAt: z.string().optional(),
-    createdBy: z.string().optional(),
-  })
-  .meta({ id: "LegalHold" });
 const HoldParams = z.object({ orgId: OrgId, holdId: z.uuid() });
-
-const StatusView = z
-  .object({
-    orgId: z.string(),
-    subjectKey: z.string().describe("keyed hash of the identifier looked up"),
-    restricted: z.boolean().describe("true: keep the data, use it for nothing but storage, legal claims and the subject's own requests"),
-    restriction: z.object({ since: z.string(), ground: z.enum(RESTRICTION_GROUNDS) }).optional(),
-    suppressions: z.array(z.object({ purpose: z.enum(SUPPRESSION_PURPOSES), since: z.string(), absolute: z.boolean(), basis: z.enum(["objection", "consent-withdrawal"]) })),
-    legalHolds: z.array(z.object({ id: z.string(), category: z.string().optional(), until: z.string().optional() })),
-  })
-  .meta({ id: "SubjectStatus" });
 
 export function registryHandlers(deps: EngineDeps) {
   const subjectStatusHandler = endpoint(deps, {
     action: "status:read",
     query: SubjectStatusQuery,
-    handle: async ({ caller, query, deps }) => json(200, await subjectStatus(deps, caller, query), { "cache-control": "no-store" }),
+    handle: async ({ caller, query, deps }) => json(200, toSubjectStatusView(await subjectStatus(deps, caller, query)), { "cache-control": "no-store" }),
   });
 
   const placeHoldHandler = endpoint(deps, {
     action: "registry:write",
     body: LegalHoldBody,
-    handle: async ({ caller, body, deps }) => json(201, await placeHold(deps, caller, body)),
+    handle: async ({ caller, body, deps }) => json(201, toLegalHoldView(await placeHold(deps, caller, body))),
   });
 
   const listHoldsHandler = endpoint(deps, {
     action: "request:read",
     query: LegalHoldsQuery,
-    handle: async ({ caller, query, deps }) => json(200, { items: await listHolds(deps, caller, query.orgId) }),
+    handle: async ({ caller, query, deps }) => json(200, toLegalHoldList(await listHolds(deps, caller, query.orgId))),
   });
 
   const liftHoldHandler = endpoint(deps, {
@@ -82,7 +59,8 @@ export function registryFunctions(deps: EngineDeps, h: RegistryHandlers = regist
         tags: ["registry"],
         query: SubjectStatusQuery,
         responses: {
-          200: { description: "The subject's status (an unknown subject: nothing restricted or suppressed)", body: StatusView },
+          200: { description: "The subject's status (an unknown subject: nothing restricted or suppressed)", body: SubjectStatusView },
+          ...SERVER_FAULTS,
           400: problem("Invalid query"),
           401: problem("No or bad credentials"),
           403: problem("Role may not read statuses"),
@@ -100,7 +78,7 @@ export function registryFunctions(deps: EngineDeps, h: RegistryHandlers = regist
         summary: "Place a legal hold on a subject, a category, or both (privacy-admin)",
         tags: ["registry"],
         body: LegalHoldBody,
-        responses: { 201: { description: "Placed", body: HoldView }, 400: problem("Invalid body"), 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("Unknown org") },
+        responses: { 201: { description: "Placed", body: LegalHoldView }, 400: problem("Invalid body"), 413: problem("Body over 64 KB"), 415: problem("Not application/json"), ...SERVER_FAULTS, 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("Unknown org") },
       },
     },
     {
@@ -113,7 +91,7 @@ export function registryFunctions(deps: EngineDeps, h: RegistryHandlers = regist
         summary: "An org's legal holds",
         tags: ["registry"],
         query: LegalHoldsQuery,
-        responses: { 200: { description: "Holds", body: z.object({ items: z.array(HoldView) }) }, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read") },
+        responses: { 200: { description: "Holds", body: LegalHoldList }, ...SERVER_FAULTS, 400: problem("Invalid query"), 401: problem("No or bad credentials"), 403: problem("Role may not read") },
       },
     },
     {
@@ -126,7 +104,7 @@ export function registryFunctions(deps: EngineDeps, h: RegistryHandlers = regist
         summary: "Lift a legal hold (privacy-admin)",
         tags: ["registry"],
         params: { orgId: OrgId, holdId: z.uuid() },
-        responses: { 204: { description: "Lifted" }, 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("No such hold") },
+        responses: { 204: { description: "Lifted" }, ...SERVER_FAULTS, 401: problem("No or bad credentials"), 403: problem("Not a privacy-admin"), 404: problem("No such hold") },
       },
     },
   ];

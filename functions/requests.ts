@@ -31,8 +31,18 @@ import { issuePackageLink } from "../src/engine/package-link.js";
 import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
-import { ProblemSchema } from "../src/http/problem.js";
-import { AuditTrailView, PackageLinkView, RequestPage, RequestView, toRequestView } from "../src/http/request-view.js";
+import { ProblemSchema, SERVER_FAULTS } from "../src/http/problem.js";
+import {
+  AuditTrailView,
+  CertificateCheckView,
+  PackageLinkView,
+  RequestPage,
+  RequestView,
+  toAuditTrailView,
+  toPackageLinkView,
+  toRequestPage,
+  toRequestView,
+} from "../src/http/request-view.js";
 
 // The request API: intake, verification, deadlines, closing and the audit trail.
 
@@ -44,7 +54,10 @@ const problem = (description: string) => ({ description, body: ProblemSchema });
 const common = {
   401: problem("No or bad credentials"),
   403: problem("The caller's role may not do this"),
+  ...SERVER_FAULTS,
 };
+/** What reading a JSON body may answer (see `endpoint`). */
+const bodyFaults = { 400: problem("Invalid body"), 413: problem("Body over 64 KB"), 415: problem("Not application/json") };
 const onRequest = {
   ...common,
   404: problem("No such request, or it belongs to an org the caller may not act on"),
@@ -76,10 +89,7 @@ export function requestHandlers(deps: EngineDeps) {
     query: ListRequestsQuery,
     handle: async ({ caller, query, deps }) => {
       const page = await listRequests(deps, caller, query);
-      return json(200, {
-        items: page.items.map((r) => view(deps, r)),
-        ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }),
-      });
+      return json(200, toRequestPage(page.items.map((r) => view(deps, r)), page.continuationToken));
     },
   });
 
@@ -138,7 +148,7 @@ export function requestHandlers(deps: EngineDeps) {
   const auditHandler = endpoint(deps, {
     action: "audit:read",
     params: IdParams,
-    handle: async ({ caller, params, deps }) => json(200, await auditTrail(deps, caller, params.id)),
+    handle: async ({ caller, params, deps }) => json(200, toAuditTrailView(await auditTrail(deps, caller, params.id))),
   });
 
   const packageLinkHandler = endpoint(deps, {
@@ -146,7 +156,7 @@ export function requestHandlers(deps: EngineDeps) {
     params: IdParams,
     handle: async ({ caller, params, deps, log }) =>
       // A bearer credential: not to be kept by caches or proxies on the way.
-      json(200, await issuePackageLink(deps, caller, params.id, log), { "cache-control": "no-store" }),
+      json(200, toPackageLinkView(await issuePackageLink(deps, caller, params.id, log)), { "cache-control": "no-store" }),
   });
 
   const certificateHandler = endpoint(deps, {
@@ -158,7 +168,10 @@ export function requestHandlers(deps: EngineDeps) {
   const verifyCertificateHandler = endpoint(deps, {
     action: "request:read",
     body: CertificateSchema,
-    handle: ({ caller, body, deps }) => Promise.resolve(json(200, checkCertificate(deps, caller, body))),
+    handle: ({ caller, body, deps }) => {
+      const check: CertificateCheckView = checkCertificate(deps, caller, body);
+      return Promise.resolve(json(200, check));
+    },
   });
 
   return { submitRequestHandler, listRequestsHandler, getRequestHandler, issueVerificationHandler, verifyHandler, extendHandler, rejectHandler, cancelHandler, liftHandler, auditHandler, packageLinkHandler, certificateHandler, verifyCertificateHandler };
@@ -223,7 +236,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         tags: ["verification"],
         params: idParam,
         body: EmptyBody,
-        responses: { 202: { description: "Code issued", body: RequestView }, ...onRequest },
+        responses: { 202: { description: "Code issued", body: RequestView }, ...bodyFaults, ...onRequest },
       },
     },
     {
@@ -237,7 +250,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         tags: ["verification"],
         params: idParam,
         body: VerifyBody,
-        responses: { 200: { description: "Verified; the request is queued", body: RequestView }, 400: problem("Wrong code"), ...onRequest },
+        responses: { 200: { description: "Verified; the request is queued", body: RequestView }, ...bodyFaults, 400: problem("Wrong code"), ...onRequest },
       },
     },
     {
@@ -251,7 +264,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         tags: ["requests"],
         params: idParam,
         body: ExtendBody,
-        responses: { 200: { description: "Extended", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
+        responses: { 200: { description: "Extended", body: RequestView }, ...bodyFaults, ...onRequest },
       },
     },
     {
@@ -265,7 +278,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         tags: ["requests"],
         params: idParam,
         body: RejectBody,
-        responses: { 200: { description: "Rejected", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
+        responses: { 200: { description: "Rejected", body: RequestView }, ...bodyFaults, ...onRequest },
       },
     },
     {
@@ -279,7 +292,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         tags: ["requests"],
         params: idParam,
         body: CancelBody,
-        responses: { 200: { description: "Cancelled", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
+        responses: { 200: { description: "Cancelled", body: RequestView }, ...bodyFaults, ...onRequest },
       },
     },
     {
@@ -293,7 +306,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         tags: ["requests"],
         params: idParam,
         body: LiftBody,
-        responses: { 202: { description: "Lift notice sent; the markers come off in the background", body: RequestView }, 400: problem("Invalid body"), ...onRequest },
+        responses: { 202: { description: "Lift notice sent; the markers come off in the background", body: RequestView }, ...bodyFaults, ...onRequest },
       },
     },
     {
@@ -319,7 +332,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         summary: "Check a certificate's signature",
         tags: ["erasure"],
         body: CertificateSchema,
-        responses: { 200: { description: "{ valid }" }, 400: problem("Not a certificate"), ...common },
+        responses: { 200: { description: "Whether the signature verifies", body: CertificateCheckView }, ...bodyFaults, 400: problem("Not a certificate"), ...common },
       },
     },
     {

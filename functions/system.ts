@@ -3,19 +3,11 @@ import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
 import { endpoint, json } from "../src/http/endpoint.js";
 import { buildOpenApi } from "../src/http/openapi.js";
-import { z } from "zod";
 import { ENGINE_VERSION } from "../src/version.js";
-import { DataMapSchema } from "../src/domain/data-map.js";
+import { problemDoc, SERVER_FAULTS } from "../src/http/problem.js";
+import { DataMapView, HealthView, OpenApiDocumentView } from "../src/http/system-view.js";
 
 // Health (anonymous) and the OpenAPI document.
-
-const HealthView = z
-  .object({
-    status: z.enum(["ok", "degraded"]),
-    version: z.string(),
-    stores: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
-  })
-  .meta({ id: "Health" });
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -38,7 +30,7 @@ export function systemHandlers(deps: EngineDeps) {
     anonymous: true,
     handle: async ({ deps }) => {
       const results = await Promise.all(
-        deps.health.map(async (probe): Promise<[string, { ok: boolean; error?: string }]> => {
+        deps.health.map(async (probe): Promise<[string, HealthView["stores"][string]]> => {
           try {
             await withTimeout(probe.check(), 5000);
             return [probe.name, { ok: true }];
@@ -48,7 +40,8 @@ export function systemHandlers(deps: EngineDeps) {
         }),
       );
       const ok = results.every(([, r]) => r.ok);
-      return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", version: ENGINE_VERSION, stores: Object.fromEntries(results) });
+      const health: HealthView = { status: ok ? "ok" : "degraded", version: ENGINE_VERSION, stores: Object.fromEntries(results) };
+      return json(ok ? 200 : 503, health);
     },
   });
 
@@ -71,7 +64,10 @@ export function systemHandlers(deps: EngineDeps) {
   /** The active data map (privacy roles and auditors). */
   const dataMapHandler = endpoint(deps, {
     action: "request:read",
-    handle: ({ deps }) => Promise.resolve(json(200, deps.dataMap)),
+    handle: ({ deps }) => {
+      const shown: DataMapView = deps.dataMap;
+      return Promise.resolve(json(200, shown));
+    },
   });
 
   return { healthHandler, openApiHandler, dataMapHandler };
@@ -90,7 +86,7 @@ export function systemFunctions(deps: EngineDeps, h: SystemHandlers = systemHand
       doc: {
         summary: "The active data map: containers, blob layouts, categories",
         tags: ["system"],
-        responses: { 200: { description: "The data map", body: DataMapSchema }, 401: { description: "No or bad credentials" }, 403: { description: "Role may not read" } },
+        responses: { 200: { description: "The data map", body: DataMapView }, 401: problemDoc("No or bad credentials"), 403: problemDoc("Role may not read"), ...SERVER_FAULTS },
       },
     },
     {
@@ -103,7 +99,7 @@ export function systemFunctions(deps: EngineDeps, h: SystemHandlers = systemHand
         summary: "Whether each store answers",
         tags: ["system"],
         anonymous: true,
-        responses: { 200: { description: "All stores answer", body: HealthView }, 503: { description: "A store does not answer", body: HealthView } },
+        responses: { 200: { description: "All stores answer", body: HealthView }, 500: SERVER_FAULTS[500], 503: { description: "A store does not answer", body: HealthView } },
       },
     },
     {
@@ -112,7 +108,7 @@ export function systemFunctions(deps: EngineDeps, h: SystemHandlers = systemHand
       methods: ["GET"],
       route: "openapi.json",
       handler: h.openApiHandler,
-      doc: { summary: "This API's OpenAPI 3.1 document", tags: ["system"], responses: { 200: { description: "OpenAPI 3.1 document" }, 401: { description: "No or bad credentials" } } },
+      doc: { summary: "This API's OpenAPI 3.1 document", tags: ["system"], responses: { 200: { description: "OpenAPI 3.1 document", body: OpenApiDocumentView }, 401: problemDoc("No or bad credentials"), ...SERVER_FAULTS } },
     },
   ];
 }

@@ -1,14 +1,25 @@
 import { z } from "zod";
 import type { HttpFunctionDefinition } from "../hosting/definition.js";
+import type { OpenApiDocumentView } from "./system-view.js";
 
 type JsonSchema = Record<string, unknown>;
+
+/** The OpenAPI path of a route: `/api/` and the route, parameter constraints and `?` dropped. */
+export function openApiPath(route: string): string {
+  return `/api/${route}`.replace(/\{([A-Za-z0-9_]+)(?::[^}?]+)?\??\}/g, "{$1}");
+}
+
+/** Whether a documented response is a problem (an error status whose body is the Problem schema). */
+export function isProblemResponse(status: number, body: z.ZodType | undefined): boolean {
+  return status >= 400 && body !== undefined && z.globalRegistry.get(body)?.id === "Problem";
+}
 
 /**
  * The OpenAPI 3.1 document, generated from the HTTP function definitions and the same zod
  * schemas that validate requests. OpenAPI 3.1 uses JSON Schema 2020-12, which zod emits.
  * Schemas that carry a `.meta({ id })` become named components.
  */
-export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], info: { title: string; version: string }): JsonSchema {
+export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], info: { title: string; version: string }): OpenApiDocumentView {
   const components: Record<string, JsonSchema> = {};
   /** zod emits named schemas as `$defs` with `#/$defs/X` references: hoist them to components. */
   const rewrite = (value: unknown): unknown => {
@@ -26,15 +37,19 @@ export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], inf
     const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
     for (const [id, definition] of Object.entries(defs)) {
       const { id: _id, ...body } = definition;
-      components[id] = rewrite(body) as JsonSchema;
+      const shown = rewrite(body) as JsonSchema;
+      // One name, one schema: two schemas under one id would show one of them for both.
+      const known = components[id];
+      if (known !== undefined && JSON.stringify(known) !== JSON.stringify(shown)) throw new Error(`Two different schemas carry the id ${id}`);
+      components[id] = shown;
     }
     return rewrite(json) as JsonSchema;
   };
 
-  const paths: Record<string, Record<string, unknown>> = {};
+  const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const definition of definitions) {
     const { doc } = definition;
-    const path = `/api/${definition.route}`.replace(/\{([A-Za-z0-9_]+)(?::[^}?]+)?\??\}/g, "{$1}");
+    const path = openApiPath(definition.route);
     const parameters: unknown[] = [];
     for (const [name, schema] of Object.entries(doc.params ?? {})) {
       parameters.push({ name, in: "path", required: true, schema: schemaOf(schema, "input") });
@@ -50,7 +65,7 @@ export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], inf
     }
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(doc.responses)) {
-      const problem = Number(status) >= 400 && response.body !== undefined && z.globalRegistry.get(response.body)?.id === "Problem";
+      const problem = isProblemResponse(Number(status), response.body);
       responses[status] = {
         description: response.description,
         ...(response.body === undefined

@@ -14,6 +14,18 @@ export const ProblemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: "Problem" });
+export type Problem = z.infer<typeof ProblemSchema>;
+
+/** A documented error response: every problem the engine sends has the Problem body. */
+export function problemDoc(description: string): { readonly description: string; readonly body: typeof ProblemSchema } {
+  return { description, body: ProblemSchema };
+}
+
+/** What any route may answer when the fault is the engine's, not the caller's (see `endpoint`). */
+export const SERVER_FAULTS = {
+  500: problemDoc("The engine failed; the detail does not say why"),
+  503: problemDoc("A store did not answer; try again after Retry-After seconds"),
+} as const;
 
 const STATUS: Readonly<Record<EngineErrorCode, { status: number; title: string }>> = {
   validation: { status: 400, title: "Bad Request" },
@@ -31,7 +43,7 @@ export const PROBLEM_TYPE_BASE = "urn:privacy-engine:problem:";
 
 export function problemResponse(error: EngineError, instance?: string): HttpResponseInit {
   const { status, title } = STATUS[error.code];
-  const body: z.infer<typeof ProblemSchema> = {
+  const body: Problem = {
     type: `${PROBLEM_TYPE_BASE}${error.reason}`,
     title,
     status,

@@ -3,7 +3,8 @@ import { dueState } from "../domain/deadlines.js";
 import { isTerminal } from "../domain/lifecycle.js";
 import { deadlineOf, effectivePausedDays, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { Jurisdiction, RequestStatus, RequestType, FieldChange, RestrictionGround, SuppressionPurpose } from "../domain/request.js";
-import { AuditEntrySchema } from "./audit-view.js";
+import type { AuditEntry, ChainVerification } from "../domain/audit.js";
+import { AuditEntrySchema, toAuditEntryView } from "./audit-view.js";
 
 /** The request as the API shows it. Deadline fields are computed as of the response. */
 export const RequestView = z
@@ -95,6 +96,7 @@ export type PackageLinkView = z.infer<typeof PackageLinkView>;
 export const RequestPage = z
   .object({ items: z.array(RequestView), continuationToken: z.string().optional() })
   .meta({ id: "RequestPage" });
+export type RequestPage = z.infer<typeof RequestPage>;
 
 export const AuditTrailView = z
   .object({
@@ -103,6 +105,28 @@ export const AuditTrailView = z
     entries: z.array(AuditEntrySchema),
   })
   .meta({ id: "AuditTrail" });
+export type AuditTrailView = z.infer<typeof AuditTrailView>;
+
+/** Whether a certificate was signed by this engine's key and is unchanged. */
+export const CertificateCheckView = z.object({ valid: z.boolean() }).meta({ id: "CertificateCheck" });
+export type CertificateCheckView = z.infer<typeof CertificateCheckView>;
+
+export function toRequestPage(items: readonly RequestView[], continuationToken: string | undefined): RequestPage {
+  return { items: [...items], ...(continuationToken === undefined ? {} : { continuationToken }) };
+}
+
+export function toPackageLinkView(link: Readonly<PackageLinkView>): PackageLinkView {
+  return { url: link.url, expiresAt: link.expiresAt, sizeBytes: link.sizeBytes, sha256: link.sha256 };
+}
+
+/** The engine's audit trail: the request's entries in order and what checking the chain found. */
+export function toAuditTrailView(trail: { readonly requestId: string; readonly entries: readonly AuditEntry[]; readonly chain: ChainVerification }): AuditTrailView {
+  return {
+    requestId: trail.requestId,
+    chain: { valid: trail.chain.valid, entries: trail.chain.entries, problems: [...trail.chain.problems] },
+    entries: trail.entries.map(toAuditEntryView),
+  };
+}
 
 export function requestLinks(id: string): Record<string, string> {
   const self = `/api/requests/${id}`;

@@ -7,6 +7,7 @@ import { allFunctions, allHandlers, type AllHandlers } from "../../functions/all
 import { createRuntime, disposeRuntime, type Runtime } from "../../src/hosting/composition.js";
 import type { FunctionDefinition, HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { provision } from "../../src/stores/provision.js";
+import { checkDocumented } from "./documented-response.js";
 import { capturedLog } from "./log-capture.js";
 import { testEnv } from "./env.js";
 import { appendRecord } from "./run-records.js";
@@ -176,6 +177,9 @@ export async function call(
   }
   const status = response.status ?? 200;
   if (status >= 400) appendRecord("problems", text);
+  // Every response of an engine's route must be one its OpenAPI description documents.
+  const definition = definitionOf.get(handler);
+  if (definition !== undefined) checkDocumented(definition, status, responseHeaders, parsed);
   return { status, headers: responseHeaders, body: parsed, text };
 }
 
