@@ -203,9 +203,14 @@ function expectSafe(result: CallResult, label: string): void {
   expect(({} as Record<string, unknown>).polluted, "Object.prototype polluted").toBeUndefined();
 }
 
-/** A wrong verification code is counted against the request on purpose: the one refusal that writes. */
+/**
+ * A verification attempt is recorded on purpose, refused or not: a wrong code counts against the
+ * request (the try that reaches the limit locks it: a 409), and a try on a locked, expired or
+ * missing code is audited as refused. These are the only refusals that write.
+ */
+const RECORDED_VERIFICATION_REFUSALS: ReadonlySet<string> = new Set(["code-mismatch", "code-locked", "code-expired", "no-code"]);
 const writesOnRefusal = (definition: HttpFunctionDefinition, result: CallResult) =>
-  definition.name === "requests-verify" && (result.body as { reason?: string } | undefined)?.reason === "code-mismatch";
+  definition.name === "requests-verify" && RECORDED_VERIFICATION_REFUSALS.has((result.body as { reason?: string } | undefined)?.reason ?? "");
 
 async function tryInput(definition: HttpFunctionDefinition, input: HttpInput, label: string): Promise<void> {
   const before = await engineFingerprint(rt);
