@@ -1,11 +1,13 @@
 import functions from "@azure/functions";
-import type { FunctionDefinition } from "../src/hosting/definition.js";
+import { hostRoute, type FunctionDefinition } from "../src/hosting/definition.js";
 import { allFunctions } from "./all.js";
 import { parseSettings } from "../src/config/settings.js";
 import { createRuntime } from "../src/hosting/composition.js";
 
 // The Azure entry point (package.json `main`): registers every function description with the
 // Functions host. `%SETTING%` expressions in schedules and queue names are resolved by the host.
+// host.json's routePrefix is "", so each HTTP route is registered in full: the API's under `api/`,
+// the console's (prefix "") at the site's root.
 
 const { app } = functions;
 
@@ -14,7 +16,7 @@ export function registerWithAzure(definition: FunctionDefinition): void {
     case "http":
       app.http(definition.name, {
         methods: [...definition.methods],
-        route: definition.route,
+        route: hostRoute(definition),
         authLevel: "anonymous", // the engine authenticates every caller itself
         handler: definition.handler,
       });

@@ -5,9 +5,9 @@ import { endpoint, json } from "../src/http/endpoint.js";
 import { buildOpenApi } from "../src/http/openapi.js";
 import { ENGINE_VERSION } from "../src/version.js";
 import { problemDoc, SERVER_FAULTS } from "../src/http/problem.js";
-import { DataMapView, HealthView, OpenApiDocumentView } from "../src/http/system-view.js";
+import { DataMapView, HealthView, MeView, OpenApiDocumentView, toMeView } from "../src/http/system-view.js";
 
-// Health (anonymous) and the OpenAPI document.
+// Health (anonymous), the caller (`me`), the data map and the OpenAPI document.
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -61,6 +61,11 @@ export function systemHandlers(deps: EngineDeps) {
     },
   });
 
+  /** The caller as the engine sees it: any authenticated caller may ask who it is and what its role may do. */
+  const meHandler = endpoint(deps, {
+    handle: ({ caller }) => Promise.resolve(json(200, toMeView(caller))),
+  });
+
   /** The active data map (privacy roles and auditors). */
   const dataMapHandler = endpoint(deps, {
     action: "request:read",
@@ -70,7 +75,7 @@ export function systemHandlers(deps: EngineDeps) {
     },
   });
 
-  return { healthHandler, openApiHandler, dataMapHandler };
+  return { healthHandler, meHandler, openApiHandler, dataMapHandler };
 }
 
 export type SystemHandlers = ReturnType<typeof systemHandlers>;
@@ -100,6 +105,18 @@ export function systemFunctions(deps: EngineDeps, h: SystemHandlers = systemHand
         tags: ["system"],
         anonymous: true,
         responses: { 200: { description: "All stores answer", body: HealthView }, 500: SERVER_FAULTS[500], 503: { description: "A store does not answer", body: HealthView } },
+      },
+    },
+    {
+      kind: "http",
+      name: "me",
+      methods: ["GET"],
+      route: "me",
+      handler: h.meHandler,
+      doc: {
+        summary: "The caller as the engine sees it: id, role, orgs and the actions its role may perform",
+        tags: ["system"],
+        responses: { 200: { description: "The caller", body: MeView }, 401: problemDoc("No or bad credentials"), ...SERVER_FAULTS },
       },
     },
     {

@@ -125,6 +125,8 @@ export const SettingsSchema = z.object({
   PRIVACY_DUE_SOON_DAYS: z.coerce.number().int().min(1).max(30).default(3),
   /** A data map file (JSON) describing the platform's data; default: the map of the platform data model. */
   PRIVACY_DATA_MAP_PATH: z.string().min(1).optional(),
+  /** The built console's folder (index.html and assets/); default: dist/console of the package. */
+  PRIVACY_CONSOLE_DIR: z.string().min(1).optional(),
   PRIVACY_DISCOVERY_PAGE_SIZE: z.coerce.number().int().min(10).max(1000).default(500),
   /** At most 7: a user-delegation link cannot outlive its key. */
   PRIVACY_PACKAGE_EXPIRY_DAYS: z.coerce.number().int().min(1).max(7).default(7),

@@ -17,6 +17,7 @@ import type {
   OutboxStore,
   PackageStore,
   PlatformItems,
+  RequestReports,
   RequestStore,
   RetentionNoticeStore,
   SubjectRegistry,
@@ -93,6 +94,8 @@ export interface EngineDeps {
   readonly itemEraser: ItemEraser;
   readonly blobEraser: BlobEraser;
   readonly requests: RequestStore;
+  /** The requests report's aggregate queries. */
+  readonly reports: RequestReports;
   readonly audit: AuditStore;
   readonly outbox: OutboxStore;
   readonly work: WorkQueue;

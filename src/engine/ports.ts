@@ -1,6 +1,7 @@
 import type { AuditEntry } from "../domain/audit.js";
 import type { OutboxEvent } from "../domain/events.js";
 import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
+import type { CloseTime, MonthWindow, OpenCounts, PausedDeadline, ReceivedCounts } from "../domain/report.js";
 import type { Jurisdiction, OrgVerificationSettings, RequestStatus, RequestType } from "../domain/request.js";
 import type { RetentionNotice, RetentionOverrides } from "../domain/retention.js";
 import type { SweepKind, SweepLease, SweepRun, SweepStep } from "../domain/sweep-run.js";
@@ -40,6 +41,26 @@ export interface RequestStore {
   expiredDeliveries(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
   /** Requests whose effects were committed but not yet flushed, last written before `before`. */
   withPendingEffects(before: string, continuationToken?: string): Promise<Page<Versioned<PrivacyRequestRecord>>>;
+}
+
+/** Which orgs a report covers: every org, or these. */
+export type OrgScope = "*" | readonly string[];
+
+/**
+ * The figures of the requests report (GET /api/reports/requests), each computed by the database:
+ * counts by aggregate queries, and where a figure needs more (a paused clock, a percentile) a
+ * projection of a few dates and numbers, never the request documents. A separate port from
+ * RequestStore so its adapters and contract suite stay as they are.
+ */
+export interface RequestReports {
+  /** Open requests now: by status, and by stored effective due date (`today`, `dueSoonBy`: YYYY-MM-DD) where no pause runs. */
+  openCounts(orgs: OrgScope, dates: { readonly today: string; readonly dueSoonBy: string }): Promise<OpenCounts>;
+  /** Open requests whose clock is paused (their stored due date is stale): only what their deadline needs. */
+  pausedDeadlines(orgs: OrgScope): Promise<readonly PausedDeadline[]>;
+  /** Requests received in each window (by `receivedAt`), in the windows' order. */
+  receivedByMonth(orgs: OrgScope, months: readonly MonthWindow[]): Promise<readonly ReceivedCounts[]>;
+  /** Receipt and close instants of the requests closed in `[start, end)` (by their resolution), any outcome. */
+  closeTimes(orgs: OrgScope, window: { readonly start: string; readonly end: string }): Promise<readonly CloseTime[]>;
 }
 
 export interface AuditStore {

@@ -4,7 +4,8 @@ import type { z } from "zod";
 // One description per function: name, trigger and options, handler. Two hosts read it:
 // `functions/index.ts` registers it with `app.*` for Azure, and the local host behind
 // `npm start` serves it. Queue names and schedules may be `%SETTING%` binding expressions,
-// which both hosts resolve from app settings.
+// which both hosts resolve from app settings. host.json's routePrefix is "": an HTTP function
+// is served at `api/` and its route (the API) or, with prefix "", at its route alone (the console).
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -16,19 +17,38 @@ export interface HttpApiDoc {
   readonly query?: z.ZodType;
   readonly params?: Readonly<Record<string, z.ZodType>>;
   readonly headers?: Readonly<Record<string, { description: string; required?: boolean }>>;
-  readonly responses: Readonly<Record<number, { description: string; body?: z.ZodType }>>;
-  /** Routes without a caller (health, the OpenAPI document). */
+  readonly responses: Readonly<Record<number, ResponseDoc>>;
+  /** Routes without a caller (health, the console's files). */
   readonly anonymous?: boolean;
+  /** `false`: not part of the API (the console's files): the OpenAPI document leaves the route out. */
+  readonly api?: boolean;
+}
+
+export interface ResponseDoc {
+  readonly description: string;
+  /** A JSON body (a problem+json one for a Problem schema at an error status). */
+  readonly body?: z.ZodType;
+  /** A body that is not the API's JSON (the console's files): the media types it may have, no schema. */
+  readonly media?: readonly string[];
 }
 
 export interface HttpFunctionDefinition {
   readonly kind: "http";
   readonly name: string;
   readonly methods: readonly HttpMethod[];
-  /** Route under `/api`, Azure syntax: `requests/{id}/verify`. */
+  /** Where the route is served: under `/api` (the default), or "" at the site's root (the console). */
+  readonly prefix?: "api" | "";
+  /** Route below the prefix, Azure syntax: `requests/{id}/verify`. */
   readonly route: string;
   readonly doc: HttpApiDoc;
   readonly handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+}
+
+/** The route as both hosts register it (host.json routePrefix ""): `api/requests/{id}`, or `console/{*path}`. */
+export function hostRoute(definition: Pick<HttpFunctionDefinition, "prefix" | "route">): string {
+  const route = definition.route.replace(/^\/+/, "");
+  if ((definition.prefix ?? "api") === "") return route;
+  return route === "" ? "api" : `api/${route}`;
 }
 
 export interface TimerFunctionDefinition {

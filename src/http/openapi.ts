@@ -1,12 +1,17 @@
 import { z } from "zod";
-import type { HttpFunctionDefinition } from "../hosting/definition.js";
+import { hostRoute, type HttpFunctionDefinition } from "../hosting/definition.js";
 import type { OpenApiDocumentView } from "./system-view.js";
 
 type JsonSchema = Record<string, unknown>;
 
-/** The OpenAPI path of a route: `/api/` and the route, parameter constraints and `?` dropped. */
-export function openApiPath(route: string): string {
-  return `/api/${route}`.replace(/\{([A-Za-z0-9_]+)(?::[^}?]+)?\??\}/g, "{$1}");
+/** The OpenAPI path of a route: `/api/` and the route (as served), parameter constraints, `*` and `?` dropped. */
+export function openApiPath(definition: Pick<HttpFunctionDefinition, "prefix" | "route">): string {
+  return `/${hostRoute(definition)}`.replace(/\{\*{0,2}([A-Za-z0-9_]+)(?::[^}?]+)?\??\}/g, "{$1}");
+}
+
+/** Whether a route is part of the API: served under /api and not marked otherwise (the console is not). */
+export function isApiRoute(definition: Pick<HttpFunctionDefinition, "prefix" | "doc">): boolean {
+  return (definition.prefix ?? "api") === "api" && definition.doc.api !== false;
 }
 
 /** Whether a documented response is a problem (an error status whose body is the Problem schema). */
@@ -17,9 +22,15 @@ export function isProblemResponse(status: number, body: z.ZodType | undefined): 
 /**
  * The OpenAPI 3.1 document, generated from the HTTP function definitions and the same zod
  * schemas that validate requests. OpenAPI 3.1 uses JSON Schema 2020-12, which zod emits.
- * Schemas that carry a `.meta({ id })` become named components.
+ * Schemas that carry a `.meta({ id })` become named components. Only the API's routes are
+ * described (see isApiRoute) unless `everyRoute` is set (the tests' check of a route's responses
+ * reads the console's documented responses the same way).
  */
-export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], info: { title: string; version: string }): OpenApiDocumentView {
+export function buildOpenApi(
+  definitions: readonly HttpFunctionDefinition[],
+  info: { title: string; version: string },
+  options: { everyRoute?: boolean } = {},
+): OpenApiDocumentView {
   const components: Record<string, JsonSchema> = {};
   /** zod emits named schemas as `$defs` with `#/$defs/X` references: hoist them to components. */
   const rewrite = (value: unknown): unknown => {
@@ -48,8 +59,9 @@ export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], inf
 
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const definition of definitions) {
+    if (options.everyRoute !== true && !isApiRoute(definition)) continue;
     const { doc } = definition;
-    const path = openApiPath(definition.route);
+    const path = openApiPath(definition);
     const parameters: unknown[] = [];
     for (const [name, schema] of Object.entries(doc.params ?? {})) {
       parameters.push({ name, in: "path", required: true, schema: schemaOf(schema, "input") });
@@ -66,12 +78,11 @@ export function buildOpenApi(definitions: readonly HttpFunctionDefinition[], inf
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(doc.responses)) {
       const problem = isProblemResponse(Number(status), response.body);
-      responses[status] = {
-        description: response.description,
-        ...(response.body === undefined
-          ? {}
-          : { content: { [problem ? "application/problem+json" : "application/json"]: { schema: schemaOf(response.body, "output") } } }),
-      };
+      const content: Record<string, unknown> = {};
+      if (response.body !== undefined) content[problem ? "application/problem+json" : "application/json"] = { schema: schemaOf(response.body, "output") };
+      // A body that is not JSON (a file): its media types, without a schema.
+      for (const media of response.media ?? []) content[media] = {};
+      responses[status] = { description: response.description, ...(Object.keys(content).length === 0 ? {} : { content }) };
     }
     for (const method of definition.methods) {
       paths[path] ??= {};

@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     [
       "",
       `privacy-engine is up at ${host.url}/api`,
+      `  console: ${host.url}/console/`,
       `  dev API key (privacy-admin, every org)${devKeyGenerated ? ", generated for this run" : ""}: ${key}`,
       `  try: curl -s -H "Authorization: Bearer ${key}" ${host.url}/api/requests?orgId=org-demo`,
       `  health: ${host.url}/api/health   API document: ${host.url}/api/openapi.json`,

@@ -17,6 +17,7 @@ import { CosmosManifestStore } from "./cosmos-manifest-store.js";
 import { CosmosOrgDirectory } from "./cosmos-org-directory.js";
 import { CosmosOutboxStore } from "./cosmos-outbox-store.js";
 import { CosmosPlatformItems } from "./cosmos-platform-items.js";
+import { CosmosRequestReports } from "./cosmos-request-reports.js";
 import { CosmosRequestStore } from "./cosmos-request-store.js";
 import { CosmosSubjectRegistry } from "./cosmos-subject-registry.js";
 import { CosmosRetentionNoticeStore, CosmosSweepStore } from "./cosmos-sweep-store.js";
@@ -78,6 +79,7 @@ export function createAzureStores(settings: Settings, options: AzureStoresOption
     itemEraser: new CosmosItemEraser(cosmos),
     blobEraser: new AzureBlobEraser(blobs, settings.PRIVACY_BLOB_VERSIONING),
     requests: new CosmosRequestStore(privacy.container(PRIVACY_CONTAINERS.requests.id)),
+    reports: new CosmosRequestReports(privacy.container(PRIVACY_CONTAINERS.requests.id)),
     audit: new CosmosAuditStore(privacy.container(PRIVACY_CONTAINERS.audit.id)),
     outbox: new CosmosOutboxStore(privacy.container(PRIVACY_CONTAINERS.outbox.id)),
     work: new StorageWorkQueue(queues.getQueueClient(settings.PRIVACY_WORK_QUEUE)),

@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mayPerform, type Action } from "../../src/domain/access.js";
 import type { Role } from "../../src/config/settings.js";
-import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
+import { hostRoute, type HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { call, invocationContext, issuedCode, ORG_A, ORG_B, ORG_UNKNOWN, setupEngine, type KeyName, teardownEngines, type TestEngine, DESCRIBED_HTTP, liveHttp } from "../support/engine.js";
 import { engineFingerprint } from "../support/state-fingerprint.js";
 
@@ -44,7 +47,11 @@ interface Rule {
 
 const RULES: Readonly<Record<string, Rule>> = {
   health: { action: "anonymous", scope: "none", success: 200 },
+  me: { action: "any-caller", scope: "none", success: 200 },
+  "reports-requests": { action: "request:read", scope: "query-org", success: 200 },
   openapi: { action: "any-caller", scope: "none", success: 200 },
+  // The console's files (not the API): anyone, from a fake build (PRIVACY_CONSOLE_DIR).
+  console: { action: "anonymous", scope: "none", success: 200 },
   "data-map": { action: "request:read", scope: "none", success: 200 },
   "requests-submit": { action: "request:open", scope: "body-org", success: 201, body: ({ orgId }) => ({ type: "erasure", orgId, subject: { contactId: "c-acl" } }) },
   "requests-list": { action: "request:read", scope: "query-org", success: 200, list: true },
@@ -81,9 +88,11 @@ const httpRoutes = DESCRIBED_HTTP;
 
 let rt: TestEngine;
 let certificate: unknown;
+const consoleDir = mkdtempSync(path.join(tmpdir(), "acl-console-"));
+writeFileSync(path.join(consoleDir, "index.html"), "<!doctype html><title>console</title>");
 
 beforeAll(async () => {
-  rt = await setupEngine();
+  rt = await setupEngine({ PRIVACY_CONSOLE_DIR: consoleDir });
   // An erasure completed in ORG_A gives a real certificate to check.
   certificate = await call(rt.fn.submitRequestHandler, { path: "/x", body: { type: "erasure", orgId: ORG_A, subject: { contactId: "c-cert" }, verification: { method: "attested", by: "desk" } } })
     .then(async (r) => {
@@ -95,6 +104,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   teardownEngines();
+  rmSync(consoleDir, { recursive: true, force: true });
 });
 
 async function openRequest(orgId: string, kind: NonNullable<Rule["request"]>): Promise<{ id: string; code: string }> {
@@ -145,7 +155,7 @@ async function attempt(definition: HttpFunctionDefinition, rule: Rule, key: KeyN
   const before = await engineFingerprint(rt);
   const response = await call(liveHttp(rt, definition.name).handler, {
     method: definition.methods[0] ?? "GET",
-    path: `/api/${definition.route.replace(/\{(\w+)\}/g, (_m, p: string) => params[p] ?? "")}${search === "" ? "" : `?${search}`}`,
+    path: `/${hostRoute(definition).replace(/\{\*?(\w+)\}/g, (_m, p: string) => params[p] ?? "")}${search === "" ? "" : `?${search}`}`,
     params,
     key,
     ...(authorization === undefined ? {} : { headers: { authorization } }),
@@ -182,7 +192,7 @@ describe("access control: every route × role × org", () => {
   for (const definition of httpRoutes) {
     const rule = RULES[definition.name];
     if (rule === undefined) continue;
-    it(`${definition.methods.join(",")} /api/${definition.route}`, async () => {
+    it(`${definition.methods.join(",")} /${hostRoute(definition)}`, async () => {
       const seen: string[] = [];
       const want: string[] = [];
       for (const role of Object.keys(ROLES) as (keyof typeof ROLES)[]) {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HttpFunctionDefinition } from "../../src/hosting/definition.js";
+import { hostRoute, type HttpFunctionDefinition } from "../../src/hosting/definition.js";
 import { ProblemSchema } from "../../src/http/problem.js";
 import { call, countRequests, invocationContext, KEYS, ORG_A, setupEngine, type CallResult, teardownEngines, type TestEngine, DESCRIBED_HTTP, liveHttp } from "../support/engine.js";
 import { engineFingerprint } from "../support/state-fingerprint.js";
@@ -47,6 +47,7 @@ const VALID_BODIES: Readonly<Record<string, unknown>> = {
   "certificates-verify": { id: "x", outcome: "erased" },
 };
 const VALID_QUERIES: Readonly<Record<string, Record<string, string>>> = {
+  "reports-requests": { orgId: ORG_A, from: "2026-01", to: "2026-06" },
   "requests-list": { orgId: ORG_A, limit: "5" },
   "subjects-status": { orgId: ORG_A, phone: "+49 30 5550199" },
   "legal-holds-list": { orgId: ORG_A },
@@ -121,8 +122,11 @@ function bodyText(name: string): fc.Arbitrary<string> {
   );
 }
 
+/** A route's parameter names (`{id}`, the catch-all `{*path}`). */
+const PARAM = /\{\*{0,2}([^}]+)\}/g;
+
 function paramNames(route: string): string[] {
-  return [...route.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? "");
+  return [...route.matchAll(PARAM)].map((m) => m[1] ?? "");
 }
 
 interface HttpInput {
@@ -167,9 +171,10 @@ function httpInput(definition: HttpFunctionDefinition): fc.Arbitrary<HttpInput> 
 function pathOf(definition: HttpFunctionDefinition, params: Record<string, string>, query: Record<string, string>): string {
   // A lone surrogate cannot be percent-encoded; the handler still receives it raw in `params`.
   const encode = (value: string) => encodeURIComponent(value.replace(/[\ud800-\udfff]/g, "\ufffd"));
-  const route = definition.route.replace(/\{([^}]+)\}/g, (_m, name: string) => encode(params[name] ?? ""));
+  // The route as served: the API's under /api, the console's at the root.
+  const route = hostRoute(definition).replace(PARAM, (_m, name: string) => encode(params[name] ?? ""));
   const search = new URLSearchParams(Object.entries(query)).toString();
-  return `/api/${route}${search === "" ? "" : `?${search}`}`;
+  return `/${route}${search === "" ? "" : `?${search}`}`;
 }
 
 /** Headers a caller cannot forge into a value the engine dislikes at the HTTP layer (undici refuses them). */
@@ -226,7 +231,7 @@ describe("fuzzing every HTTP route", () => {
   });
 
   for (const definition of httpRoutes) {
-    it(`${definition.methods.join(",")} /api/${definition.route} (${definition.name})`, async () => {
+    it(`${definition.methods.join(",")} /${hostRoute(definition)} (${definition.name})`, async () => {
       await fc.assert(
         fc.asyncProperty(httpInput(definition), async (input) => {
           await tryInput(definition, input, definition.name);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import functions from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { allFunctions } from "../../functions/all.js";
@@ -23,6 +24,8 @@ const auth = { authorization: `Bearer ${KEYS.admin}` };
 
 describe("the engine through the local host", () => {
   it("serves the request API at /api with the same routes as in Azure", async () => {
+    // Under /api only: host.json's routePrefix is "", each API route is registered as api/<route>.
+    expect((await fetch(`${host.url}/requests`, { headers: auth })).status).toBe(404);
     const created = await fetch(`${host.url}/api/requests`, {
       method: "POST",
       headers: { ...auth, "content-type": "application/json", "idempotency-key": "local-1" },
@@ -77,7 +80,14 @@ describe("the Azure entry point", () => {
     for (const definition of allFunctions(rt)) registerWithAzure(definition);
     const httpCount = allFunctions(rt).filter((f) => f.kind === "http").length;
     expect(http).toHaveBeenCalledTimes(httpCount);
-    expect(http).toHaveBeenCalledWith("requests-verify", expect.objectContaining({ route: "requests/{id}/verify", methods: ["POST"], authLevel: "anonymous" }));
+    // host.json's routePrefix is "": the API's routes are registered under api/, the console's at the root.
+    expect(http).toHaveBeenCalledWith("requests-verify", expect.objectContaining({ route: "api/requests/{id}/verify", methods: ["POST"], authLevel: "anonymous" }));
+    expect(http).toHaveBeenCalledWith("me", expect.objectContaining({ route: "api/me", methods: ["GET"] }));
+    expect(http).toHaveBeenCalledWith("console", expect.objectContaining({ route: "console/{*path}", methods: ["GET"], authLevel: "anonymous" }));
+    const routes = http.mock.calls.map(([, options]) => options.route ?? "");
+    expect(routes.filter((route) => !route.startsWith("api/"))).toEqual(["console/{*path}"]);
+    const hostJson = JSON.parse(readFileSync(new URL("../../host.json", import.meta.url), "utf8")) as { extensions: { http: { routePrefix: string } } };
+    expect(hostJson.extensions.http.routePrefix).toBe("");
     expect(timer).toHaveBeenCalledWith("deadline-check", expect.objectContaining({ schedule: "%PRIVACY_DEADLINE_SCHEDULE%" }));
     expect(queue).toHaveBeenCalledWith("work-queue", expect.objectContaining({ queueName: "%PRIVACY_WORK_QUEUE%", connection: "AzureWebJobsStorage" }));
   });

@@ -22,8 +22,14 @@ const jsonWithKey = { ...withKey, "content-type": "application/json" };
 
 const doc = { summary: "test", responses: { 200: { description: "ok" } } };
 
-function http(name: string, route: string, methods: HttpFunctionDefinition["methods"], handler: HttpFunctionDefinition["handler"]): HttpFunctionDefinition {
-  return { kind: "http", name, route, methods, doc, handler };
+function http(
+  name: string,
+  route: string,
+  methods: HttpFunctionDefinition["methods"],
+  handler: HttpFunctionDefinition["handler"],
+  prefix?: HttpFunctionDefinition["prefix"],
+): HttpFunctionDefinition {
+  return { kind: "http", name, route, methods, doc, handler, ...(prefix === undefined ? {} : { prefix }) };
 }
 
 interface Delivery {
@@ -73,6 +79,9 @@ describe("local Functions host", () => {
     ),
     http("empty", "empty", ["DELETE"], () => Promise.resolve({ status: 204 })),
     http("boom", "boom", ["GET"], () => Promise.reject(new Error("handler exploded"))),
+    // Prefix "": at the site's root (as the console is), beside the API under /api.
+    http("site", "site/{*path}", ["GET"], (request) => Promise.resolve({ body: `site:${request.params.path ?? "(none)"}:${new URL(request.url).pathname}` }), ""),
+    http("items-at-root", "items/special", ["GET"], () => Promise.resolve({ body: "root literal" }), ""),
     {
       kind: "timer",
       name: "tick",
@@ -147,6 +156,19 @@ describe("local Functions host", () => {
     expect((await api("/api/items/seven")).status).toBe(404);
     expect(await (await api("/api/files/a.txt")).text()).toBe("file:a.txt");
     expect(await (await api("/api/files")).text()).toBe("file:(none)");
+  });
+
+  it("matches each route in full: the API's under /api, a prefix-\"\" route at the root, catch-alls matching nothing too", async () => {
+    expect(await (await api("/api/items/special")).text()).toBe("literal");
+    expect(await (await api("/items/special")).text()).toBe("root literal");
+    expect(await (await api("/site")).text()).toBe("site:(none):/site");
+    expect(await (await api("/site/")).text()).toBe("site:(none):/site/");
+    expect(await (await api("/SITE/a/b%20c/d.js")).text()).toBe("site:a/b c/d.js:/SITE/a/b%20c/d.js");
+    // No route is served at a prefix it was not given.
+    expect((await api("/items/7")).status).toBe(404);
+    expect((await api("/api/site/x")).status).toBe(404);
+    expect((await api("/")).status).toBe(404);
+    expect((await api("/admin/elsewhere")).status).toBe(404);
   });
 
   it("answers 404 and 405 as problem+json and passes binary and empty bodies", async () => {
@@ -315,6 +337,12 @@ describe("local Functions host timers and stop", () => {
     } finally {
       await host.stop();
     }
+  });
+
+  it("refuses a route under /admin, which the host keeps for itself", async () => {
+    const noop = () => Promise.resolve({});
+    await expect(startLocalHost({ definitions: [http("a", "admin/x", ["GET"], noop, "")], env: {}, port: 0, log: () => undefined })).rejects.toThrow(/keeps \/admin/);
+    await expect(startLocalHost({ definitions: [http("a", "Admin/{*rest}", ["GET"], noop, "")], env: {}, port: 0, log: () => undefined })).rejects.toThrow(/keeps \/admin/);
   });
 
   it("refuses a schedule that is not six-field NCRONTAB and a missing setting", async () => {

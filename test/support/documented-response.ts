@@ -1,12 +1,13 @@
 import type { z } from "zod";
 import type { FunctionDefinition, HttpFunctionDefinition } from "../../src/hosting/definition.js";
-import { buildOpenApi } from "../../src/http/openapi.js";
+import { buildOpenApi, openApiPath } from "../../src/http/openapi.js";
 
 // Checks a response against what the OpenAPI document says of its route: the status must be one
 // the route documents, the content type the documented one, and the body must match the schema
 // the document shows, strictly: a property the schema does not name is an error. The check reads
 // the JSON Schema of the generated document itself (what a client sees), then parses the body
-// with the route's zod schema too (refinements the JSON Schema cannot show).
+// with the route's zod schema too (refinements the JSON Schema cannot show). A media type the
+// document shows without a schema (the console's files) is a body of that type, not checked further.
 
 type Json = Record<string, unknown>;
 type Handler = HttpFunctionDefinition["handler"];
@@ -17,8 +18,8 @@ interface Issue {
 }
 
 interface DocumentedResponse {
-  readonly contentType: string | undefined;
-  readonly schema: Json | undefined;
+  /** Each documented media type and its schema (undefined: a body not described further); empty: no body. */
+  readonly media: ReadonlyMap<string, Json | undefined>;
   readonly zod: z.ZodType | undefined;
 }
 
@@ -35,15 +36,14 @@ const isObject = (value: unknown): value is Json => value !== null && typeof val
 function documentedOf(definition: HttpFunctionDefinition): Documented {
   const known = documents.get(definition);
   if (known !== undefined) return known;
-  const doc = buildOpenApi([definition], { title: definition.name, version: "check" });
+  const doc = buildOpenApi([definition], { title: definition.name, version: "check" }, { everyRoute: true });
   const operation = Object.values(Object.values(doc.paths)[0] ?? {})[0];
   const documentedResponses = isObject(operation?.responses) ? operation.responses : {};
   const responses = new Map<number, DocumentedResponse>();
   for (const [status, response] of Object.entries(documentedResponses)) {
     const content = isObject(response) && isObject(response.content) ? response.content : {};
-    const [contentType, media] = Object.entries(content)[0] ?? [];
-    const schema = isObject(media) && isObject(media.schema) ? media.schema : undefined;
-    responses.set(Number(status), { contentType, schema, zod: definition.doc.responses[Number(status)]?.body });
+    const media = new Map(Object.entries(content).map(([type, shown]) => [type, isObject(shown) && isObject(shown.schema) ? shown.schema : undefined] as const));
+    responses.set(Number(status), { media, zod: definition.doc.responses[Number(status)]?.body });
   }
   const documented = { components: doc.components.schemas as Record<string, Json>, responses };
   documents.set(definition, documented);
@@ -220,19 +220,22 @@ const mediaType = (value: string | undefined) => value?.split(";")[0]?.trim().to
  */
 export function checkDocumented(definition: HttpFunctionDefinition, status: number, headers: Readonly<Record<string, string>>, body: unknown): void {
   const { components, responses } = documentedOf(definition);
-  const where = `${definition.name} (${definition.methods.join("/")} /api/${definition.route}) answered ${status}`;
+  const where = `${definition.name} (${definition.methods.join("/")} ${openApiPath(definition)}) answered ${status}`;
   const documented = responses.get(status);
   if (documented === undefined) {
     throw new Error(`${where}, a status it does not document (it documents ${[...responses.keys()].join(", ")}); body: ${show(body)}`);
   }
-  if (documented.schema === undefined) {
+  if (documented.media.size === 0) {
     if (body !== undefined) throw new Error(`${where} with a body, but documents none for ${status}: ${show(body)}`);
     return;
   }
   const sent = mediaType(headerOf(headers, "content-type"));
-  if (sent !== documented.contentType) throw new Error(`${where} as ${sent ?? "no content type"}, documented as ${documented.contentType ?? "none"}`);
+  if (sent === undefined || !documented.media.has(sent)) throw new Error(`${where} as ${sent ?? "no content type"}, documented as ${[...documented.media.keys()].join(" or ")}`);
   if (body === undefined) throw new Error(`${where} without a body, but documents one for ${status}`);
-  const issues = new StrictCheck(components, documented.schema).check(body, documented.schema, "body");
+  const schema = documented.media.get(sent);
+  // A file of a documented type: its bytes are not the API's to describe.
+  if (schema === undefined) return;
+  const issues = new StrictCheck(components, schema).check(body, schema, "body");
   if (issues.length === 0 && documented.zod !== undefined) {
     const parsed = documented.zod.safeParse(body);
     if (!parsed.success) issues.push(...parsed.error.issues.map((i) => ({ path: ["body", ...i.path.map(String)].join("."), message: `${i.message} (zod)` })));

@@ -1,4 +1,4 @@
-// HTTP triggers as the Functions host serves them under /api: the request is matched to a route
+// HTTP triggers as the Functions host serves them (every path but /admin): the request is matched to a route
 // (404 / 405 with Allow when none fits), its body read up to a limit (413 past it, without
 // invoking the handler), turned into an @azure/functions HttpRequest with the route params, and
 // the handler's HttpResponseInit or HttpResponse written back with its status, headers, body and
@@ -8,6 +8,7 @@
 import type http from "node:http";
 import functions from "@azure/functions";
 import type { Cookie, HttpResponseInit } from "@azure/functions";
+import { hostRoute } from "../../hosting/definition.js";
 import { findRoute, type CompiledRoute } from "./routes.js";
 import { describeError, type Invoker } from "./invocation.js";
 
@@ -70,7 +71,7 @@ function serializeCookie(cookie: Cookie): string {
   return parts.join("; ");
 }
 
-/** Serves one request below /api; `rawSegments` is the path after /api, still percent-encoded. */
+/** Serves one request; `rawSegments` is its whole path, still percent-encoded. */
 export async function invokeHttp(
   trigger: HttpTrigger,
   req: http.IncomingMessage,
@@ -100,7 +101,7 @@ export async function invokeHttp(
   }
   const request = new HttpRequest({ method, url: url.toString(), headers, params: found.params, body: { bytes: body } });
   const context = trigger.createContext(definition.name, {
-    options: { trigger: { type: "httpTrigger", name: "request", methods: [...definition.methods], route: definition.route } },
+    options: { trigger: { type: "httpTrigger", name: "request", methods: [...definition.methods], route: hostRoute(definition) } },
   });
   let status: number;
   let responseHeaders: [string, string][];

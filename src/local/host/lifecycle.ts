@@ -1,7 +1,8 @@
 // A thin local stand-in for the Azure Functions host: it serves the same FunctionDefinitions
 // that functions/index.ts registers with `app.*`, and behaves as the host does as far as a
-// handler can tell (routes under /api, NCRONTAB timers as singletons, base64 storage-queue
-// messages with dequeue counts and a poison queue, the admin invoke API). No business logic.
+// handler can tell (full routes, as host.json's empty routePrefix gives them: the API under /api,
+// the console at /console; NCRONTAB timers as singletons; base64 storage-queue messages with
+// dequeue counts and a poison queue; the admin invoke API). No business logic.
 // Service Bus has no local emulator: its triggers are not polled, only invoked through the admin API.
 //
 // This file is the host's life: startLocalHost checks every definition (a bad route, schedule or
@@ -59,8 +60,6 @@ export interface LocalHost {
   port: number;
   stop(): Promise<void>;
 }
-
-const ROUTE_PREFIX = "api";
 
 /** Every function by lower-cased name (the host's names are case-insensitive); two alike fail the start. */
 function indexByName(definitions: readonly FunctionDefinition[]): Map<string, FunctionDefinition> {
@@ -133,12 +132,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return;
     }
     const rawSegments = url.pathname.split("/").slice(1);
-    if (rawSegments.at(-1) === "" && rawSegments.length > 1) rawSegments.pop();
+    if (rawSegments.at(-1) === "") rawSegments.pop();
     const [root, ...rest] = rawSegments;
     try {
-      if (root?.toLowerCase() === ROUTE_PREFIX) {
-        await invokeHttp(httpTrigger, req, res, url, rest);
-      } else if (root?.toLowerCase() === "admin" && rest[0]?.toLowerCase() === "functions" && rest.length === 2) {
+      if (root?.toLowerCase() === "admin" && rest[0]?.toLowerCase() === "functions" && rest.length === 2) {
         if ((req.method ?? "").toUpperCase() !== "POST") {
           sendProblem(res, 405, "Method Not Allowed", { allow: "POST" });
         } else {
@@ -146,8 +143,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         }
       } else if (root?.toLowerCase() === "admin" && rest.join("/").toLowerCase() === "host/status") {
         send(res, 200, JSON.stringify({ state: stopping ? "Stopping" : "Running" }), { "content-type": "application/json" });
-      } else {
+      } else if (root?.toLowerCase() === "admin") {
         sendProblem(res, 404, "Not Found");
+      } else {
+        // Every route is matched in full (each definition says its prefix), as with routePrefix "".
+        await invokeHttp(httpTrigger, req, res, url, rawSegments);
       }
     } catch (error) {
       log(`host: request failed: ${describeError(error)}`);

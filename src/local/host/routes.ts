@@ -1,10 +1,12 @@
-// HTTP routes as the Functions host reads them: `route` under /api in Azure (ASP.NET) syntax,
-// `{name}`, `{name?}`, `{*rest}` and constraints such as `{id:guid}` or `{n:int}`. Compiling
-// checks a route once at start; matching takes the raw (still percent-encoded) path segments
-// below /api and yields the decoded params. Routes are tried in ASP.NET precedence, so a
-// literal segment wins over a parameter whatever order the functions were registered in.
+// HTTP routes as the Functions host reads them, in Azure (ASP.NET) syntax: `{name}`, `{name?}`,
+// `{*rest}` (which also matches nothing) and constraints such as `{id:guid}` or `{n:int}`. host.json's
+// routePrefix is "", so a route is matched in full: `api/` and the definition's route, or the
+// route alone for prefix "" (see hostRoute). Compiling checks a route once at start (one under
+// `admin` is refused: the host keeps that path for itself); matching takes the raw (still
+// percent-encoded) path segments and yields the decoded params. Routes are tried in ASP.NET
+// precedence, so a literal segment wins over a parameter whatever order the functions were registered in.
 
-import type { FunctionDefinition, HttpFunctionDefinition } from "../../hosting/definition.js";
+import { hostRoute, type FunctionDefinition, type HttpFunctionDefinition } from "../../hosting/definition.js";
 
 type RouteSegment =
   | { kind: "literal"; value: string }
@@ -61,7 +63,11 @@ function routeConstraint(spec: string, route: string): (value: string) => boolea
 }
 
 export function compileRoute(definition: HttpFunctionDefinition): CompiledRoute {
-  const route = definition.route.replace(/^\/+|\/+$/g, "");
+  const full = hostRoute(definition);
+  const route = full.replace(/^\/+|\/+$/g, "");
+  if (route.split("/")[0]?.toLowerCase() === "admin") {
+    throw new Error(`Route ${full} (${definition.name}): the host keeps /admin for its own API`);
+  }
   const segments: RouteSegment[] = [];
   const rank: number[] = [];
   const parts = route === "" ? [] : route.split("/");
@@ -69,7 +75,7 @@ export function compileRoute(definition: HttpFunctionDefinition): CompiledRoute 
     const param = /^\{(\*{0,2})([A-Za-z_][A-Za-z0-9_]*)(?::([^}?]+))?(\?)?\}$/.exec(part);
     if (param === null) {
       if (part.includes("{") || part.includes("}") || part === "") {
-        throw new Error(`Route ${definition.route} (${definition.name}): unsupported segment "${part}"`);
+        throw new Error(`Route ${full} (${definition.name}): unsupported segment "${part}"`);
       }
       segments.push({ kind: "literal", value: part });
       rank.push(0);
@@ -79,9 +85,9 @@ export function compileRoute(definition: HttpFunctionDefinition): CompiledRoute 
     const catchAll = stars.length > 0;
     const optional = optionalMark === "?";
     if ((catchAll || optional) && index !== parts.length - 1) {
-      throw new Error(`Route ${definition.route} (${definition.name}): only the last segment may be optional or catch-all`);
+      throw new Error(`Route ${full} (${definition.name}): only the last segment may be optional or catch-all`);
     }
-    const constraint = constraintSpec === undefined ? undefined : routeConstraint(constraintSpec, definition.route);
+    const constraint = constraintSpec === undefined ? undefined : routeConstraint(constraintSpec, full);
     segments.push({ kind: "param", name, optional, catchAll, ...(constraint ? { constraint } : {}) });
     rank.push(catchAll ? 4 : optional ? 3 : constraint ? 1 : 2);
   });
@@ -104,7 +110,7 @@ export function compileRoutes(definitions: readonly FunctionDefinition[]): Compi
     .sort((a, b) => compareRank(a.rank, b.rank));
 }
 
-/** Matches a path below /api (raw segments, still percent-encoded) against a route. */
+/** Matches a path (its raw segments, still percent-encoded) against a route. */
 export function matchRoute(route: Pick<CompiledRoute, "segments">, rawSegments: readonly string[]): Record<string, string> | undefined {
   const params: Record<string, string> = {};
   for (const [index, segment] of route.segments.entries()) {
