@@ -18,6 +18,18 @@ export default tseslint.config(
     },
   },
   {
+    // The console (a browser bundle, excluded from the root project) is checked against its own
+    // tsconfig (DOM, JSX for Preact); its Vite config against a node one.
+    files: ["src/console/**/*.ts", "src/console/**/*.tsx"],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: ["./src/console/tsconfig.json", "./src/console/tsconfig.node.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ["test/**/*.ts", "src/local/**/*.ts"],
     rules: { "no-console": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },

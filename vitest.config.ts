@@ -6,7 +6,7 @@ const SOAK_ENV = { FUZZ_RUNS: "250", LOAD_SCALE: "2" };
 export default defineConfig(({ mode }) => ({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/bench/**", "node_modules/**", "dist/**"],
+    exclude: ["test/bench/**", "test/browser/**", "node_modules/**", "dist/**"],
     // The emulators start once for the whole run; test files reach them through inject().
     globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/capture-console.ts"],
