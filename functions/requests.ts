@@ -10,7 +10,7 @@ import {
   SubmitRequestBody,
   VerifyBody,
 } from "../src/domain/request.js";
-import type { PrivacyRequestRecord } from "../src/domain/privacy-request.js";
+import { AttestBody, type PrivacyRequestRecord } from "../src/domain/privacy-request.js";
 import { EngineError } from "../src/domain/errors.js";
 import { CertificateSchema } from "../src/domain/certificate.js";
 import {
@@ -27,6 +27,7 @@ import {
   submitRequest,
   verifyRequest,
 } from "../src/engine/requests.js";
+import { attestRequest } from "../src/engine/attest.js";
 import { issuePackageLink } from "../src/engine/package-link.js";
 import type { EngineDeps } from "../src/engine/deps.js";
 import type { HttpFunctionDefinition } from "../src/hosting/definition.js";
@@ -44,7 +45,7 @@ import {
   toRequestView,
 } from "../src/http/request-view.js";
 
-// The request API: intake, verification, deadlines, closing and the audit trail.
+// The request API: intake, verification (by code or by attestation), deadlines, closing and the audit trail.
 
 const IdParams = z.object({ id: RequestIdParam });
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
@@ -116,6 +117,13 @@ export function requestHandlers(deps: EngineDeps) {
     handle: async ({ caller, params, body, deps, log }) => json(200, view(deps, await verifyRequest(deps, caller, params.id, body.code, log))),
   });
 
+  const attestHandler = endpoint(deps, {
+    action: "request:verify",
+    params: IdParams,
+    body: AttestBody,
+    handle: async ({ caller, params, body, deps, log }) => json(200, view(deps, await attestRequest(deps, caller, params.id, body.by, log))),
+  });
+
   const extendHandler = endpoint(deps, {
     action: "request:extend",
     params: IdParams,
@@ -174,7 +182,7 @@ export function requestHandlers(deps: EngineDeps) {
     },
   });
 
-  return { submitRequestHandler, listRequestsHandler, getRequestHandler, issueVerificationHandler, verifyHandler, extendHandler, rejectHandler, cancelHandler, liftHandler, auditHandler, packageLinkHandler, certificateHandler, verifyCertificateHandler };
+  return { submitRequestHandler, listRequestsHandler, getRequestHandler, issueVerificationHandler, verifyHandler, attestHandler, extendHandler, rejectHandler, cancelHandler, liftHandler, auditHandler, packageLinkHandler, certificateHandler, verifyCertificateHandler };
 }
 
 export type RequestHandlers = ReturnType<typeof requestHandlers>;
@@ -251,6 +259,27 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         params: idParam,
         body: VerifyBody,
         responses: { 200: { description: "Verified; the request is queued", body: RequestView }, ...bodyFaults, 400: problem("Wrong code"), ...onRequest },
+      },
+    },
+    {
+      kind: "http",
+      name: "requests-attest",
+      methods: ["POST"],
+      route: "requests/{id}/attest",
+      handler: h.attestHandler,
+      doc: {
+        summary:
+          "Attest the requester's identity later (the roles of PRIVACY_ATTESTING_ROLES): the request is verified and queued as if it had been opened attested; the audit holds a keyed digest of `by`, never its words",
+        tags: ["verification"],
+        params: idParam,
+        body: AttestBody,
+        responses: {
+          200: { description: "Verified by attestation; the request is queued", body: RequestView },
+          ...bodyFaults,
+          ...onRequest,
+          403: problem("The caller's role may not do this, or may not attest a requester's identity (reason attestation-forbidden: PRIVACY_ATTESTING_ROLES)"),
+          409: problem("The request is not awaiting verification (reason not-awaiting-verification), or its org requires requests of this type to be verified by code (reason code-verification-required)"),
+        },
       },
     },
     {

@@ -6,11 +6,21 @@ export interface ContainerSpec {
   readonly partitionKeyPath: string;
   /** -1: items may carry their own `ttl` (seconds); absent: TTL off. */
   readonly defaultTtl?: number;
+  /** ORDER BY over several properties needs one of these on Azure (and on the emulator). */
+  readonly compositeIndexes?: readonly (readonly { readonly path: string; readonly order: "ascending" | "descending" }[])[];
 }
 
 /** The engine's own database (`PRIVACY_DATABASE`). */
 export const PRIVACY_CONTAINERS = {
-  requests: { id: "requests", partitionKeyPath: "/id" },
+  requests: {
+    id: "requests",
+    partitionKeyPath: "/id",
+    // The queue's "most urgent first" (sort=due): one ordered query without an extension, one with.
+    compositeIndexes: [
+      [{ path: "/dueAt", order: "ascending" }, { path: "/createdAt", order: "ascending" }, { path: "/id", order: "ascending" }],
+      [{ path: "/extendedDueAt", order: "ascending" }, { path: "/createdAt", order: "ascending" }, { path: "/id", order: "ascending" }],
+    ],
+  },
   audit: { id: "audit", partitionKeyPath: "/requestId" },
   outbox: { id: "outbox", partitionKeyPath: "/orgId", defaultTtl: -1 },
   orgSettings: { id: "orgSettings", partitionKeyPath: "/orgId" },

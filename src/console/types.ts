@@ -130,11 +130,17 @@ export interface RequestPage {
   continuationToken?: string;
 }
 
+/** Orders of GET /api/requests: newest first (the default), or most urgent first (effective due date, then createdAt). */
+export const REQUEST_SORTS = ["newest", "due"] as const;
+export type RequestSort = (typeof REQUEST_SORTS)[number];
+
 export interface ListRequestsQuery {
   orgId?: string;
   status?: RequestStatus;
   type?: RequestType;
+  jurisdiction?: Jurisdiction;
   dueBefore?: string;
+  sort?: RequestSort;
   limit?: number;
   continuationToken?: string;
 }

@@ -17,8 +17,8 @@ export type {
   VerificationState,
   WorkProgress,
 } from "./request-record/record.js";
-export { checkAttestation, openRequest, type AttestationPolicy, type OpenParams } from "./request-record/intake.js";
-export { checkCode, issueCode, MAX_CODES_PER_REQUEST, type CodeCheck } from "./request-record/verification.js";
+export { checkAttestation, codeRequiredFor, openRequest, type AttestationPolicy, type OpenParams } from "./request-record/intake.js";
+export { AttestBody, attestVerification, checkCode, issueCode, MAX_CODES_PER_REQUEST, type AttestParams, type CodeCheck } from "./request-record/verification.js";
 export { deadlineOf, effectivePausedDays, extendRequest, refreshDeadline } from "./request-record/deadline.js";
 export { awaitExecutor, claimRun, failWork, linkFollowUp, recordDiscovery, startWork } from "./request-record/work.js";
 export { completeErasure, completeExport, completeWork, packageDeleted } from "./request-record/completion.js";

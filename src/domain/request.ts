@@ -157,11 +157,18 @@ export const LiftBody = z.strictObject({ reason: z.string().trim().min(3).max(20
 export const CancelBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });
 export const EmptyBody = z.strictObject({});
 
+/** Orders of `GET /api/requests`: newest first (by createdAt), or most urgent first (by effective due date, then createdAt). */
+export const REQUEST_SORTS = ["newest", "due"] as const;
+export const RequestSort = z.enum(REQUEST_SORTS);
+export type RequestSort = z.infer<typeof RequestSort>;
+
 export const ListRequestsQuery = z.strictObject({
   orgId: OrgId.optional(),
   status: RequestStatus.optional(),
   type: RequestType.optional(),
+  jurisdiction: Jurisdiction.optional(),
   dueBefore: z.iso.date().optional(),
+  sort: RequestSort.optional().describe("newest (default): createdAt descending; due: most urgent first, by the effective due date (the extended one where set), then createdAt, ascending"),
   limit: z.coerce.number().int().min(1).max(100).optional(),
   continuationToken: z.string().min(1).max(8192).optional(),
 });

@@ -2,7 +2,7 @@ import type { AuditEntry } from "../domain/audit.js";
 import type { OutboxEvent } from "../domain/events.js";
 import type { PrivacyRequestRecord } from "../domain/privacy-request.js";
 import type { CloseTime, MonthWindow, OpenCounts, PausedDeadline, ReceivedCounts } from "../domain/report.js";
-import type { Jurisdiction, OrgVerificationSettings, RequestStatus, RequestType } from "../domain/request.js";
+import type { Jurisdiction, OrgVerificationSettings, RequestSort, RequestStatus, RequestType } from "../domain/request.js";
 import type { RetentionNotice, RetentionOverrides } from "../domain/retention.js";
 import type { SweepKind, SweepLease, SweepRun, SweepStep } from "../domain/sweep-run.js";
 
@@ -18,12 +18,22 @@ export interface Page<T> {
   readonly continuationToken?: string;
 }
 
+/**
+ * What `RequestStore.list` lists, and in which order. `orgIds` are the caller's orgs (`*`: all);
+ * the other fields narrow by equality, `dueBefore` (YYYY-MM-DD) by the effective due date (the
+ * extended one where set), strictly before. `sort`: `newest` (the default) is createdAt
+ * descending; `due` is most urgent first: the effective due date ascending, then createdAt
+ * ascending, then id, so that ties keep one order across pages. A continuation token is bound to
+ * the whole filter, order included.
+ */
 export interface RequestFilter {
   readonly orgIds: "*" | readonly string[];
   readonly orgId?: string;
   readonly status?: RequestStatus;
   readonly type?: RequestType;
+  readonly jurisdiction?: Jurisdiction;
   readonly dueBefore?: string;
+  readonly sort?: RequestSort;
 }
 
 export interface RequestStore {

@@ -7,6 +7,7 @@ import { verifyCertificate, type Certificate } from "../domain/certificate.js";
 import { normalizeSubject, primaryIdentifier } from "../domain/identifiers.js";
 import {
   checkAttestation,
+  codeRequiredFor,
   checkCode,
   closeRequest,
   extendRequest,
@@ -16,14 +17,14 @@ import {
   type CodeCheck,
   type PrivacyRequestRecord,
 } from "../domain/privacy-request.js";
-import { CODE_VERIFIABLE_TYPES, OrgVerificationSettings, type ListRequestsQuery, type RequestType, type SubmitRequestBody } from "../domain/request.js";
+import type { ListRequestsQuery, SubmitRequestBody } from "../domain/request.js";
 import { checkChanges } from "../domain/rectification.js";
 import { utcDate } from "../domain/deadlines.js";
 import { sealSecret } from "../domain/sealed-secret.js";
 import { codeHash, digestsEqual, orgKey, sha256Hex, subjectKey } from "../domain/subject-key.js";
 import { commit, mutate, type CommitDeps } from "./commit.js";
 import type { EngineDeps } from "./deps.js";
-import type { Logger, OrgProfile, Page, Versioned } from "./ports.js";
+import type { Logger, Page, Versioned } from "./ports.js";
 
 /** What opening a request reads and writes: the org, the map, the settings, the clock and the commit's stores. */
 export type SubmitDeps = CommitDeps & Pick<EngineDeps, "orgs" | "dataMap" | "config" | "now">;
@@ -31,8 +32,8 @@ export type SubmitDeps = CommitDeps & Pick<EngineDeps, "orgs" | "dataMap" | "con
 /** What a decision on an open request needs: the commit's stores, the settings (keys, windows) and the clock. */
 export type ActDeps = CommitDeps & Pick<EngineDeps, "config" | "now">;
 
-/** Keyed digest of free text (reasons, details) for the audit: proves the text without holding it. */
-function textDigest(deps: Pick<EngineDeps, "config">, requestId: string, text: string): string {
+/** Keyed digest of free text (reasons, details, attestations) for the audit: proves the text without holding it. */
+export function textDigest(deps: Pick<EngineDeps, "config">, requestId: string, text: string): string {
   return codeHash(deps.config.PRIVACY_SUBJECT_KEY_SECRET, `text\u0000${requestId}`, text);
 }
 
@@ -89,7 +90,7 @@ export async function submitRequest(
   const org = await deps.orgs.get(body.orgId);
   if (org === undefined) throw new EngineError("not-found", "Organization not found", { reason: "org-not-found" });
   // Attesting is a decision of the roles PRIVACY_ATTESTING_ROLES names, and not where the org wants a code.
-  if (body.verification !== undefined) checkAttestation(caller, body.type, { attestingRoles: deps.config.PRIVACY_ATTESTING_ROLES, requireCodeFor: codeRequiredFor(org) });
+  if (body.verification !== undefined) checkAttestation(caller, body.type, { attestingRoles: deps.config.PRIVACY_ATTESTING_ROLES, requireCodeFor: codeRequiredFor(org.verification) });
   if (body.destination !== undefined) checkDestination(body.destination, deps.config.PRIVACY_PORTABILITY_DESTINATION_HOSTS);
   if (body.categories !== undefined) checkCategories(deps, body.categories);
   // Rectified values are checked and normalised now (a bad phone is the caller's 400, not a failed job).
@@ -133,16 +134,6 @@ export async function submitRequest(
   }
 }
 
-/**
- * The request types the org wants verified by code (its `verification.requireCodeFor`). The org
- * directory passes the setting alongside the profile; a malformed one requires a code for every
- * type that may have one, so a typo never opens attestation.
- */
-function codeRequiredFor(org: OrgProfile): readonly RequestType[] {
-  if (org.verification === undefined) return [];
-  const parsed = OrgVerificationSettings.safeParse(org.verification);
-  return parsed.success ? parsed.data.requireCodeFor : CODE_VERIFIABLE_TYPES;
-}
 
 function checkCategories(deps: Pick<EngineDeps, "dataMap">, categories: readonly string[]): void {
   const known = new Set(deps.dataMap.categories.map((c) => c.id));
@@ -165,7 +156,9 @@ export async function listRequests(deps: Pick<EngineDeps, "requests">, caller: A
       ...(query.orgId === undefined ? {} : { orgId: query.orgId }),
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.type === undefined ? {} : { type: query.type }),
+      ...(query.jurisdiction === undefined ? {} : { jurisdiction: query.jurisdiction }),
       ...(query.dueBefore === undefined ? {} : { dueBefore: query.dueBefore }),
+      ...(query.sort === undefined ? {} : { sort: query.sort }),
     },
     { limit: query.limit ?? 50, ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }) },
   );

@@ -31,6 +31,7 @@ async function ensureContainers(cosmos: CosmosClient, databaseId: string, specs:
       id: spec.id,
       partitionKey: { paths: [spec.partitionKeyPath] },
       ...(spec.defaultTtl === undefined ? {} : { defaultTtl: spec.defaultTtl }),
+      ...(spec.compositeIndexes === undefined ? {} : { indexingPolicy: { compositeIndexes: spec.compositeIndexes.map((index) => index.map((entry) => ({ ...entry }))) } }),
     });
   }
 }

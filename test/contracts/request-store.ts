@@ -7,8 +7,9 @@ import { allPages, bookkeepingFields, distinctIds, expectEngineError, madeOnce, 
 
 // What the engine relies on from its request store (src/engine/commit.ts, requests.ts,
 // deadline-check.ts, package-expiry.ts, erasure.ts): versioned writes under ETags, listings that
-// filter and page without losing or repeating a request, and not-found as undefined. About 400
-// lines: the port has eight methods, and the suite keeps them together as one contract.
+// filter and page without losing or repeating a request (in either order of `list`), and
+// not-found as undefined. About 500 lines: the port has eight methods, and the suite keeps them
+// together as one contract.
 
 export interface RequestStoreSubject {
   readonly store: RequestStore;
@@ -165,16 +166,16 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
       const at = (day: number, hour = 0) => `2030-03-${String(day).padStart(2, "0")}T${String(hour).padStart(2, "0")}:00:00.000Z`;
       const records = [
         requestRecord({ orgId: A, type: "access", status: "queued", createdAt: at(1), dueAt: "2030-04-01" }),
-        requestRecord({ orgId: A, type: "erasure", status: "queued", createdAt: at(2), dueAt: "2030-04-02" }),
+        requestRecord({ orgId: A, type: "erasure", status: "queued", jurisdiction: "CCPA", createdAt: at(2), dueAt: "2030-04-02" }),
         requestRecord({ orgId: A, type: "erasure", status: "completed", createdAt: at(3), dueAt: "2030-04-03" }),
         // Due early, but extended past it: the extended date is the one that counts.
         requestRecord({ orgId: A, type: "access", status: "in-progress", createdAt: at(4), dueAt: "2030-03-20", extendedDueAt: "2030-05-20" }),
-        requestRecord({ orgId: A, type: "access", status: "queued", createdAt: at(5), dueAt: "2030-04-10" }),
+        requestRecord({ orgId: A, type: "access", status: "queued", jurisdiction: "CCPA", createdAt: at(5), dueAt: "2030-04-10" }),
         requestRecord({ orgId: A, type: "portability", status: "rejected", createdAt: at(6), dueAt: "2030-04-11" }),
         requestRecord({ orgId: A, type: "erasure", status: "queued", createdAt: at(7), dueAt: "2030-04-12" }),
         requestRecord({ orgId: B, type: "access", status: "queued", createdAt: at(8), dueAt: "2030-04-01" }),
-        requestRecord({ orgId: B, type: "erasure", status: "awaiting-verification", createdAt: at(9), dueAt: "2030-04-05" }),
-        requestRecord({ orgId: C, type: "access", status: "queued", createdAt: at(10), dueAt: "2030-04-01" }),
+        requestRecord({ orgId: B, type: "erasure", status: "awaiting-verification", jurisdiction: "CCPA", createdAt: at(9), dueAt: "2030-04-05" }),
+        requestRecord({ orgId: C, type: "access", status: "queued", jurisdiction: "UK-GDPR", createdAt: at(10), dueAt: "2030-04-01" }),
       ];
       const subject = madeOnce(async () => {
         const made = await make();
@@ -201,6 +202,15 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         expect(await listAll({ orgIds: [A], orgId: B })).toEqual([]);
       });
 
+      it("filters by jurisdiction, alone and with the other filters", async () => {
+        expect(sorted(distinctIds(await listAll({ orgIds: "*", jurisdiction: "CCPA" })))).toEqual(idsWhere((r) => r.jurisdiction === "CCPA"));
+        expect(sorted(distinctIds(await listAll({ orgIds: "*", jurisdiction: "GDPR" }, 2)))).toEqual(idsWhere((r) => r.jurisdiction === "GDPR"));
+        expect(sorted(distinctIds(await listAll({ orgIds: [A, B], jurisdiction: "CCPA", status: "queued" })))).toEqual(
+          idsWhere((r) => (r.orgId === A || r.orgId === B) && r.jurisdiction === "CCPA" && r.status === "queued"),
+        );
+        expect(await listAll({ orgIds: [A, B], jurisdiction: "UK-GDPR" })).toEqual([]);
+      });
+
       it("dueBefore compares the effective due date (the extended one where set), strictly before", async () => {
         const due = (r: PrivacyRequestRecord) => r.extendedDueAt ?? r.dueAt;
         expect(sorted(distinctIds(await listAll({ orgIds: "*", dueBefore: "2030-04-02" })))).toEqual(idsWhere((r) => due(r) < "2030-04-02"));
@@ -211,6 +221,7 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         const newestFirst = [...records].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((r) => r.id);
         expect((await listAll({ orgIds: "*" })).map((r) => r.id)).toEqual(newestFirst);
         expect((await listAll({ orgIds: "*" }, 3)).map((r) => r.id)).toEqual(newestFirst);
+        expect((await listAll({ orgIds: "*", sort: "newest" }, 3)).map((r) => r.id)).toEqual(newestFirst);
       });
 
       it("pages hold at most `limit` requests and together the whole listing, each once; the last page has no token", async () => {
@@ -244,6 +255,92 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         for (const token of ["not-a-token", "v1.0000.AAAA", Buffer.from("{}").toString("base64url")]) {
           expectEngineError(await rejection(subject().store.list({ orgIds: "*" }, { limit: 2, continuationToken: token })), "validation", "invalid-continuation-token");
         }
+      });
+    });
+
+    describe("list, most urgent first (sort `due`)", () => {
+      const org = "org-due";
+      const at = (day: number) => `2030-03-${String(day).padStart(2, "0")}T09:00:00.000Z`;
+      // Ties on purpose: one effective due date for several requests, with and without an
+      // extension, some created at the same instant (then the id decides).
+      const records = [
+        requestRecord({ orgId: org, createdAt: at(5), dueAt: "2030-04-10" }),
+        requestRecord({ orgId: org, createdAt: at(1), dueAt: "2030-04-10" }),
+        requestRecord({ orgId: org, createdAt: at(3), dueAt: "2030-03-20", extendedDueAt: "2030-04-10" }),
+        requestRecord({ orgId: org, createdAt: at(3), dueAt: "2030-04-10" }),
+        requestRecord({ orgId: org, createdAt: at(3), dueAt: "2030-04-10", status: "completed" }),
+        requestRecord({ orgId: org, createdAt: at(3), dueAt: "2030-03-01", extendedDueAt: "2030-04-10", jurisdiction: "CCPA" }),
+        requestRecord({ orgId: org, createdAt: at(9), dueAt: "2030-03-25" }),
+        requestRecord({ orgId: org, createdAt: at(2), dueAt: "2030-03-15", extendedDueAt: "2030-05-15" }),
+        requestRecord({ orgId: org, createdAt: at(8), dueAt: "2030-03-31", extendedDueAt: "2030-04-01", jurisdiction: "CCPA" }),
+        requestRecord({ orgId: org, createdAt: at(7), dueAt: "2030-05-15", status: "in-progress" }),
+        requestRecord({ orgId: org, createdAt: at(6), dueAt: "2030-05-15" }),
+        requestRecord({ orgId: org, createdAt: at(4), dueAt: "2030-02-28", jurisdiction: "CCPA" }),
+        requestRecord({ orgId: "org-due-other", createdAt: at(1), dueAt: "2030-01-01" }),
+      ];
+      const subject = madeOnce(async () => {
+        const made = await make();
+        for (const record of records) await made.store.create(record);
+        return made;
+      });
+      const key = (r: PrivacyRequestRecord) => [r.extendedDueAt ?? r.dueAt, r.createdAt, r.id];
+      const byKey = (a: PrivacyRequestRecord, b: PrivacyRequestRecord) => {
+        const [x, y] = [key(a), key(b)];
+        for (let i = 0; i < x.length; i += 1) if (x[i] !== y[i]) return (x[i] ?? "") < (y[i] ?? "") ? -1 : 1;
+        return 0;
+      };
+      const mostUrgent = (keep: (r: PrivacyRequestRecord) => boolean) => records.filter(keep).sort(byKey).map((r) => r.id);
+      const listed = async (filter: Omit<RequestFilter, "sort">, limit: number) =>
+        distinctIds((await allPages((token) => subject().store.list({ ...filter, sort: "due" }, { limit, ...(token === undefined ? {} : { continuationToken: token }) }), limit)).items);
+
+      it("orders by the effective due date, then createdAt, then id, the same across every page size", async () => {
+        const expected = mostUrgent((r) => r.orgId === org);
+        // The order of the fixture is not the answer: the test would prove nothing if it were.
+        expect(expected).not.toEqual(records.filter((r) => r.orgId === org).map((r) => r.id));
+        for (const limit of [1, 2, 3, 5, 100]) expect(await listed({ orgIds: [org] }, limit), `limit ${String(limit)}`).toEqual(expected);
+      });
+
+      it("orders within the filters: org scope, status, jurisdiction, dueBefore", async () => {
+        expect(await listed({ orgIds: "*" }, 4)).toEqual(mostUrgent(() => true));
+        expect(await listed({ orgIds: [org], status: "queued" }, 2)).toEqual(mostUrgent((r) => r.orgId === org && r.status === "queued"));
+        expect(await listed({ orgIds: [org], jurisdiction: "CCPA" }, 1)).toEqual(mostUrgent((r) => r.orgId === org && r.jurisdiction === "CCPA"));
+        expect(await listed({ orgIds: [org], dueBefore: "2030-04-11" }, 3)).toEqual(mostUrgent((r) => r.orgId === org && (r.extendedDueAt ?? r.dueAt) < "2030-04-11"));
+      });
+
+      it("requests written on earlier pages do not shift the later ones: each seen once, none skipped", async () => {
+        const { store } = subject();
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await store.list({ orgIds: [org], sort: "due" }, { limit: 2, ...(token === undefined ? {} : { continuationToken: token }) });
+          for (const item of page.items) {
+            seen.push(item.id);
+            const current = await store.get(item.id);
+            await store.replace({ ...current!.value, note: "seen", updatedAt: "2030-06-01T00:00:00.000Z" }, current!.etag);
+          }
+          token = page.continuationToken;
+        } while (token !== undefined);
+        expect(distinctIds(seen.map((id) => ({ id })))).toEqual(mostUrgent((r) => r.orgId === org));
+      });
+
+      it("a token of one order is refused by the other; a token of the same order and filter is taken", async () => {
+        const { store } = subject();
+        const due = await store.list({ orgIds: [org], sort: "due" }, { limit: 2 });
+        const newest = await store.list({ orgIds: [org] }, { limit: 2 });
+        expect(due.continuationToken).toBeDefined();
+        expect(newest.continuationToken).toBeDefined();
+        expectEngineError(await rejection(store.list({ orgIds: [org] }, { limit: 2, continuationToken: due.continuationToken! })), "validation", "invalid-continuation-token");
+        expectEngineError(await rejection(store.list({ orgIds: [org], sort: "due" }, { limit: 2, continuationToken: newest.continuationToken! })), "validation", "invalid-continuation-token");
+        expectEngineError(
+          await rejection(store.list({ orgIds: [org], sort: "due", status: "queued" }, { limit: 2, continuationToken: due.continuationToken! })),
+          "validation",
+          "invalid-continuation-token",
+        );
+        for (const token of ["not-a-token", Buffer.from("[]").toString("base64url")]) {
+          expectEngineError(await rejection(store.list({ orgIds: [org], sort: "due" }, { limit: 2, continuationToken: token })), "validation", "invalid-continuation-token");
+        }
+        const next = await store.list({ orgIds: [org], sort: "due" }, { limit: 2, continuationToken: due.continuationToken! });
+        expect(next.items.map((r) => r.id)).toEqual(mostUrgent((r) => r.orgId === org).slice(2, 4));
       });
     });
 

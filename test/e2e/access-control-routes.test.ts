@@ -13,7 +13,9 @@ import { engineFingerprint } from "../support/state-fingerprint.js";
 // unknown one. The expected answer follows from the permission table (src/domain/access.ts):
 // a role without the route's action gets 403; with it, its own org succeeds, another org's
 // object is a 404 (lists show nothing of it) unless the key acts on every org, and an unknown
-// org or id is a 404. No key or a bad key is a 401. A refused call changes nothing stored.
+// org or id is a 404; a route that also needs an attesting role (PRIVACY_ATTESTING_ROLES) is a
+// 403 for the others on what they may see. No key or a bad key is a 401. A refused call changes
+// nothing stored.
 //
 // A route missing from RULES fails the first test: a new route states its action here (one line).
 
@@ -39,6 +41,8 @@ interface Rule {
   readonly list?: boolean;
   /** What the request must be like for the call to succeed. */
   readonly request?: "awaiting-verification" | "restricted" | "erased" | "exported";
+  /** Also needs a role of PRIVACY_ATTESTING_ROLES: another role gets a 403 on what it may see. */
+  readonly attesting?: true;
   readonly body?: (ctx: { orgId: string; code: string }) => unknown;
   readonly query?: (orgId: string) => Record<string, string>;
   /** Route parameters that name no org (`{kind}`). */
@@ -58,6 +62,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   "requests-get": { action: "request:read", scope: "request", success: 200 },
   "requests-issue-verification": { action: "request:verify", scope: "request", success: 202, body: () => ({}) },
   "requests-verify": { action: "request:verify", scope: "request", success: 200, body: ({ code }) => ({ code }) },
+  "requests-attest": { action: "request:verify", scope: "request", success: 200, attesting: true, body: () => ({ by: "desk" }) },
   "requests-extend": { action: "request:extend", scope: "request", success: 200, body: () => ({ reason: "needs more time" }) },
   "requests-reject": { action: "request:reject", scope: "request", success: 200, body: () => ({ reason: "other", detail: "acl" }) },
   "requests-cancel": { action: "request:cancel", scope: "request", success: 200, body: () => ({}) },
@@ -179,8 +184,9 @@ function expected(rule: Rule, role: keyof typeof ROLES, target: Target): string 
   if (!mayPerform({ id: role, kind: "api-key", role: ROLES[role], orgs: "*" }, rule.action)) return "403";
   if (rule.scope === "none") return ok(true);
   const mine = target === "own" || (target === "other" && role === "admin");
-  if (mine) return ok(true);
-  return rule.list === true ? ok(false) : "404";
+  if (!mine) return rule.list === true ? ok(false) : "404";
+  if (rule.attesting === true && !rt.config.PRIVACY_ATTESTING_ROLES.includes(ROLES[role])) return "403";
+  return ok(true);
 }
 
 describe("access control: every route × role × org", () => {

@@ -69,7 +69,7 @@ describe("who may attest", () => {
     expect((unverified.body as View).status).toBe("awaiting-verification");
   });
 
-  it("there is no attest-later route: verify takes a code only", async () => {
+  it("verify takes a code only: an attestation later goes to its own route (requests/{id}/attest)", async () => {
     const unverified = (await open({ type: "access", orgId: ORG_A, subject: { userId: "u-att-later" } }, "operator")).body as View;
     const before = await stored(unverified.id);
     const response = await call(rt.fn.verifyHandler, { path: "/x", params: { id: unverified.id }, body: attested, key: "operator" });

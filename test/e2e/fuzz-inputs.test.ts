@@ -39,6 +39,7 @@ afterAll(() => {
 const VALID_BODIES: Readonly<Record<string, unknown>> = {
   "requests-submit": { type: "erasure", orgId: ORG_A, subject: { phone: "+49 30 5550199", email: "fuzz@example.invalid" }, reason: "service-erasure" },
   "requests-verify": { code: VALID_CODE },
+  "requests-attest": { by: "front desk" },
   "requests-extend": { reason: "needs more time" },
   "requests-reject": { reason: "other", detail: "fuzz" },
   "requests-cancel": { reason: "fuzz" },

@@ -187,6 +187,22 @@ describe("reading, extending and closing", () => {
     expect((notAnId.body as { reason?: string }).reason).toBe("unparsable-route-parameter");
   });
 
+  it("lists most urgent first (sort=due) and by jurisdiction, on the container as provisioning creates it", async () => {
+    // ORG_B's jurisdiction is CCPA: 45 days; a GDPR request in the same org is due sooner.
+    await open({ type: "access", orgId: ORG_B, subject: { contactId: "c-due-ccpa" } });
+    await open({ type: "access", orgId: ORG_B, jurisdiction: "GDPR", subject: { contactId: "c-due-gdpr" } });
+    const due = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&type=access&sort=due` });
+    expect(due.status, due.text).toBe(200);
+    const items = (due.body as { items: { dueAt: string; extendedDueAt?: string; jurisdiction: string }[] }).items;
+    const dates = items.map((v) => v.extendedDueAt ?? v.dueAt);
+    expect(dates).toEqual([...dates].sort());
+    expect(items[0]?.jurisdiction).toBe("GDPR");
+    const gdpr = await call(rt.fn.listRequestsHandler, { path: `/api/requests?orgId=${ORG_B}&jurisdiction=GDPR` });
+    const jurisdictions = (gdpr.body as { items: { jurisdiction: string }[] }).items.map((v) => v.jurisdiction);
+    expect(jurisdictions.length).toBeGreaterThan(0);
+    expect(new Set(jurisdictions)).toEqual(new Set(["GDPR"]));
+  });
+
   it("lists with filters and continuation tokens", async () => {
     for (let i = 0; i < 3; i += 1) {
       await open({ type: "portability", orgId: ORG_B, subject: { contactId: `c-list-${i}` } });

@@ -1,3 +1,4 @@
+import { PRIVACY_CONTAINERS, type ContainerSpec } from "../../src/config/resources.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Container } from "@azure/cosmos";
 import { afterAll, beforeAll } from "vitest";
@@ -39,10 +40,14 @@ const fresh = (label: string): string => {
   return `${label}${String(counter)}`;
 };
 
-async function privacyContainer(label: string, partitionKeyPath: string, defaultTtl?: number): Promise<Container> {
-  const { container } = await rt.clients.cosmos
-    .database(rt.settings.PRIVACY_DATABASE)
-    .containers.createIfNotExists({ id: fresh(label), partitionKey: { paths: [partitionKeyPath] }, ...(defaultTtl === undefined ? {} : { defaultTtl }) });
+async function privacyContainer(label: string, partitionKeyPath: string, defaultTtl?: number, spec?: ContainerSpec): Promise<Container> {
+  const compositeIndexes = spec?.compositeIndexes?.map((index) => index.map((entry) => ({ ...entry })));
+  const { container } = await rt.clients.cosmos.database(rt.settings.PRIVACY_DATABASE).containers.createIfNotExists({
+    id: fresh(label),
+    partitionKey: { paths: [partitionKeyPath] },
+    ...(defaultTtl === undefined ? {} : { defaultTtl }),
+    ...(compositeIndexes === undefined ? {} : { indexingPolicy: { compositeIndexes } }),
+  });
   return container;
 }
 
@@ -51,7 +56,8 @@ async function platformContainer(label: string): Promise<Container> {
   return container;
 }
 
-requestStoreContract("Cosmos (emulator)", async () => ({ store: new CosmosRequestStore(await privacyContainer("requests", "/id")) }));
+// The requests container as provisioning creates it (its composite indexes serve sort=due).
+requestStoreContract("Cosmos (emulator)", async () => ({ store: new CosmosRequestStore(await privacyContainer("requests", "/id", undefined, PRIVACY_CONTAINERS.requests)) }));
 
 jobStoreContract("Cosmos (emulator)", async () => ({ store: new CosmosJobStore<ContractJob>(await privacyContainer("jobs", "/id")) }));
 

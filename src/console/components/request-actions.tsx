@@ -1,4 +1,4 @@
-import { ApiProblem, engine } from "../api.js";
+import { api, ApiProblem, engine } from "../api.js";
 import { useConsole } from "../context.js";
 import { formatDateTime, humanize } from "../format.js";
 import { REJECTION_REASONS, type RejectionReason, type RequestView } from "../types.js";
@@ -7,10 +7,14 @@ import { SelectField, TextArea, TextField, textOf } from "./fields.js";
 import { Section } from "./page.js";
 
 // The decisions on a request, each shown only when the request's state allows it AND the
-// caller's actions (GET /api/me) include it: send a code, verify with it, extend the deadline,
-// reject, cancel, lift a restriction. The engine checks both again; its answer is shown as is.
+// caller's actions (GET /api/me) include it: send a code, verify with it, attest the identity,
+// extend the deadline, reject, cancel, lift a restriction. The engine checks both again (and,
+// for an attestation, whether the role may attest and the org allows it); its answer is shown as is.
 
 const isRejection = (value: string | undefined): value is RejectionReason => REJECTION_REASONS.some((r) => r === value);
+
+/** POST /api/requests/{id}/attest (not among api.ts's wrappers yet). */
+const attest = (id: string, by: string) => api<RequestView>("POST", `requests/${encodeURIComponent(id)}/attest`, { body: { by } });
 
 export function RequestActions(props: { readonly request: RequestView; readonly onChanged: (what: string) => void }) {
   const { may } = useConsole();
@@ -56,6 +60,26 @@ export function RequestActions(props: { readonly request: RequestView; readonly 
         }}
       >
         {(problem) => <TextField label="Verification code" name="code" required inputMode="numeric" pattern="[0-9]{6}" maxLength={6} autoComplete="one-time-code" hint="Six digits" problem={problem} />}
+      </ActionForm>
+    ) : null,
+    awaiting && may("request:verify") ? (
+      <ActionForm
+        key="attest"
+        title="Attest identity"
+        collapsed
+        description={
+          <p>
+            If the requester's identity was checked another way (in person, on a call against the account), record who checked it: the request is queued at once. Only the roles the
+            engine lets attest may do this, and an org may require a code for access and portability.
+          </p>
+        }
+        submitLabel="Attest identity"
+        onSubmit={(data) => attest(r.id, textOf(data, "by") ?? "")}
+        onDone={() => {
+          props.onChanged("The requester's identity is attested; the request is queued.");
+        }}
+      >
+        {(problem) => <TextField label="Checked by" name="by" required maxLength={128} hint="Who checked the identity, and how (no personal data)." problem={problem} />}
       </ActionForm>
     ) : null,
     open && r.extension === undefined && may("request:extend") ? (

@@ -8,12 +8,23 @@ import { ProblemDetails } from "../components/problem-details.js";
 import { useConsole } from "../context.js";
 import { daysLeft, daysLeftText, formatDate, isOpen, shortId, statusLabel, typeLabel } from "../format.js";
 import { navigate, type Query } from "../router.js";
-import { JURISDICTIONS, REQUEST_STATUSES, REQUEST_TYPES, type Jurisdiction, type ListRequestsQuery, type RequestStatus, type RequestType, type RequestView } from "../types.js";
+import {
+  JURISDICTIONS,
+  REQUEST_SORTS,
+  REQUEST_STATUSES,
+  REQUEST_TYPES,
+  type Jurisdiction,
+  type ListRequestsQuery,
+  type RequestSort,
+  type RequestStatus,
+  type RequestType,
+  type RequestView,
+} from "../types.js";
 
-// The queue: GET /api/requests, newest first, filtered by org, status, type and due date on the
-// server and by jurisdiction here (the API has no jurisdiction filter: it narrows the rows
-// loaded so far). The filters live in the URL, so a filtered queue is a link. Pages come from the
-// server's continuation token ("Load more").
+// The queue: GET /api/requests, filtered by org, status, type, jurisdiction and due date and
+// ordered (newest first, or most urgent first) by the server. The filters and the order live in
+// the URL, so a filtered queue is a link. Pages come from the server's continuation token ("Load
+// more").
 
 const PAGE_SIZE = 25;
 
@@ -23,7 +34,10 @@ interface Filters {
   readonly type?: RequestType;
   readonly dueBefore?: string;
   readonly jurisdiction?: Jurisdiction;
+  readonly sort?: RequestSort;
 }
+
+const SORT_LABELS: Readonly<Record<RequestSort, string>> = { newest: "Newest first", due: "Most urgent first" };
 
 function oneOf<T extends string>(values: readonly T[], value: string | undefined): T | undefined {
   return values.find((v) => v === value);
@@ -33,6 +47,7 @@ function filtersOf(query: Query): Filters {
   const status = oneOf(REQUEST_STATUSES, query.status);
   const type = oneOf(REQUEST_TYPES, query.type);
   const jurisdiction = oneOf(JURISDICTIONS, query.jurisdiction);
+  const sort = oneOf(REQUEST_SORTS, query.sort);
   const dueBefore = query.dueBefore !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(query.dueBefore) ? query.dueBefore : undefined;
   return {
     ...(query.orgId === undefined || query.orgId === "" ? {} : { orgId: query.orgId }),
@@ -40,13 +55,15 @@ function filtersOf(query: Query): Filters {
     ...(type === undefined ? {} : { type }),
     ...(dueBefore === undefined ? {} : { dueBefore }),
     ...(jurisdiction === undefined ? {} : { jurisdiction }),
+    // Newest first is the server's default: the URL names the order only when it is another.
+    ...(sort === undefined || sort === "newest" ? {} : { sort }),
   };
 }
 
 export function QueuePage(props: { readonly query: Query }) {
   const { knownOrgs } = useConsole();
   const filters = useMemo(() => filtersOf(props.query), [props.query]);
-  const serverKey = JSON.stringify([filters.orgId, filters.status, filters.type, filters.dueBefore]);
+  const filterKey = JSON.stringify(filters);
   const [items, setItems] = useState<readonly RequestView[]>([]);
   const [token, setToken] = useState<string | undefined>(undefined);
   const [loading, setLoading] = useState(true);
@@ -64,7 +81,9 @@ export function QueuePage(props: { readonly query: Query }) {
         ...(filters.orgId === undefined ? {} : { orgId: filters.orgId }),
         ...(filters.status === undefined ? {} : { status: filters.status }),
         ...(filters.type === undefined ? {} : { type: filters.type }),
+        ...(filters.jurisdiction === undefined ? {} : { jurisdiction: filters.jurisdiction }),
         ...(filters.dueBefore === undefined ? {} : { dueBefore: filters.dueBefore }),
+        ...(filters.sort === undefined ? {} : { sort: filters.sort }),
         ...(continuationToken === undefined ? {} : { continuationToken }),
       };
       if (continuationToken === undefined) setLoading(true);
@@ -85,8 +104,8 @@ export function QueuePage(props: { readonly query: Query }) {
         }
       }
     },
-    // serverKey names the filters sent to the server; the jurisdiction filter is applied here.
-    [serverKey],
+    // filterKey names everything sent to the server but the page's token.
+    [filterKey],
   );
 
   useEffect(() => {
@@ -96,13 +115,12 @@ export function QueuePage(props: { readonly query: Query }) {
     return () => controller.current?.abort();
   }, [load]);
 
-  const shown = filters.jurisdiction === undefined ? items : items.filter((r) => r.jurisdiction === filters.jurisdiction);
   const orgOptions = [...new Set([...knownOrgs, ...(filters.orgId === undefined ? [] : [filters.orgId])])].sort();
-  const filterKey = JSON.stringify(filters);
+  const order = SORT_LABELS[filters.sort ?? "newest"].toLowerCase();
 
   return (
     <>
-      <PageHeader title="Queue" lead="Data-subject requests, newest first." />
+      <PageHeader title="Queue" lead={`Data-subject requests, ${order}.`} />
       <form
         key={filterKey}
         class="filters card"
@@ -116,6 +134,7 @@ export function QueuePage(props: { readonly query: Query }) {
             type: textOf(data, "type"),
             jurisdiction: textOf(data, "jurisdiction"),
             dueBefore: textOf(data, "dueBefore"),
+            sort: textOf(data, "sort") === "due" ? "due" : undefined,
           });
         }}
       >
@@ -148,13 +167,15 @@ export function QueuePage(props: { readonly query: Query }) {
           options={[{ value: "", label: "Any jurisdiction" }, ...JURISDICTIONS.map((j) => ({ value: j, label: j }))]}
         />
         <TextField label="Due before" name="dueBefore" type="date" defaultValue={filters.dueBefore ?? ""} />
+        <SelectField label="Sort" name="sort" defaultValue={filters.sort ?? "newest"} options={REQUEST_SORTS.map((s) => ({ value: s, label: SORT_LABELS[s] }))} />
         <div class="form-actions">
           <Button type="submit" variant="primary">
             Apply filters
           </Button>
           <Button
             onClick={() => {
-              navigate("/", {});
+              // The order is not a filter: it stays.
+              navigate("/", { sort: filters.sort });
             }}
           >
             Clear filters
@@ -165,11 +186,11 @@ export function QueuePage(props: { readonly query: Query }) {
       {loading ? (
         <Loading label="Loading requests…" />
       ) : (
-        <QueueTable items={shown} jurisdictionFiltered={filters.jurisdiction !== undefined} loaded={items.length} />
+        <QueueTable items={items} order={order} />
       )}
       <div class="table-footer">
         <p class="muted" role="status">
-          {loading ? "" : `Showing ${shown.length} of ${items.length} loaded${token === undefined ? "" : "; more on the server"}.`}
+          {loading ? "" : `Showing ${items.length} ${items.length === 1 ? "request" : "requests"}${token === undefined ? "" : "; more on the server"}.`}
         </p>
         {token !== undefined && !loading ? (
           <Button busy={more} onClick={() => void load(token)}>
@@ -181,15 +202,13 @@ export function QueuePage(props: { readonly query: Query }) {
   );
 }
 
-function QueueTable(props: { readonly items: readonly RequestView[]; readonly jurisdictionFiltered: boolean; readonly loaded: number }) {
-  if (props.items.length === 0) {
-    return <Empty>{props.jurisdictionFiltered && props.loaded > 0 ? "No loaded request has this jurisdiction. Load more to look further." : "No requests match these filters."}</Empty>;
-  }
+function QueueTable(props: { readonly items: readonly RequestView[]; readonly order: string }) {
+  if (props.items.length === 0) return <Empty>No requests match these filters.</Empty>;
   const now = new Date();
   return (
     <TableWrap label="Requests">
       <table>
-        <caption class="visually-hidden">Requests, newest first</caption>
+        <caption class="visually-hidden">Requests, {props.order}</caption>
         <thead>
           <tr>
             <th scope="col">Request</th>

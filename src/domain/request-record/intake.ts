@@ -1,14 +1,15 @@
-// Opening a request: who may attest the requester's identity, and the first document with its
-// status (queued when attested, awaiting verification otherwise), its pause and its deadline.
+// Opening a request: who may attest the requester's identity (at intake, or later by
+// attestVerification), and the first document with its status (queued when attested, awaiting
+// verification otherwise), its pause and its deadline.
 
 import type { Role } from "../../config/settings.js";
 import type { AuditActor } from "../audit.js";
 import { DEADLINE_RULES } from "../deadlines.js";
 import { EngineError } from "../errors.js";
 import type { NormalizedSubject } from "../identifiers.js";
-import type { Jurisdiction, RequestStatus, RequestType, SubmitRequestBody } from "../request.js";
+import { CODE_VERIFIABLE_TYPES, OrgVerificationSettings, type Jurisdiction, type RequestStatus, type RequestType, type SubmitRequestBody } from "../request.js";
 import { withDeadline } from "./deadline.js";
-import type { PrivacyRequestRecord, RequestChange } from "./record.js";
+import type { PrivacyRequestRecord, RequestChange, VerificationState } from "./record.js";
 
 export interface OpenParams {
   readonly id: string;
@@ -52,6 +53,25 @@ export function checkAttestation(caller: { readonly role: Role; readonly engine?
   }
 }
 
+/**
+ * The request types an org wants verified by code, from its `verification` setting as the org
+ * directory passes it: none when it has none, and every type that may have a code when the setting
+ * is malformed, so a typo never opens attestation.
+ */
+export function codeRequiredFor(setting: unknown): readonly RequestType[] {
+  if (setting === undefined) return [];
+  const parsed = OrgVerificationSettings.safeParse(setting);
+  return parsed.success ? parsed.data.requireCodeFor : CODE_VERIFIABLE_TYPES;
+}
+
+/**
+ * A requester's identity verified by attestation: the attestation's words as given, and the id of
+ * the caller that attested (a key or principal id, never a name). The same at intake and later.
+ */
+export function attestedVerification(by: string, actor: AuditActor, now: Date): VerificationState {
+  return { state: "verified", method: "attested", by, attestedBy: actor.id, verifiedAt: now.toISOString() };
+}
+
 /** Tolerance for a caller's clock running ahead when it sends `receivedAt`. */
 const RECEIPT_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -86,9 +106,7 @@ export function openRequest(params: OpenParams): RequestChange {
     createdAt: nowIso,
     updatedAt: nowIso,
     createdBy: actor,
-    verification: attested
-      ? { state: "verified", method: "attested", by: attestation.by, attestedBy: actor.id, verifiedAt: nowIso }
-      : { state: "pending" },
+    verification: attested ? attestedVerification(attestation.by, actor, now) : { state: "pending" },
     ...(!attested && rule.pausesWhileUnverified ? { pausedSince } : {}),
     pausedDays: 0,
     dueAt: "",

@@ -1,11 +1,24 @@
-// Verifying a requester's identity by code: issuing a code (capped per request) and checking
-// an answer (tries per code, expiry, lock). An accepted code moves the request to queued.
+// Verifying a requester's identity after intake: by code, issuing one (capped per request) and
+// checking an answer (tries per code, expiry, lock), or by attestation, under the intake's policy.
+// An accepted code or an attestation moves the request to queued.
 
+import { z } from "zod";
 import type { AuditActor } from "../audit.js";
 import { EngineError } from "../errors.js";
+import { AttestedVerification } from "../request.js";
 import { transitionAudit } from "./audit-entries.js";
+import { attestedVerification, checkAttestation, type AttestationPolicy } from "./intake.js";
 import type { PrivacyRequestRecord, RequestChange } from "./record.js";
 import { moved } from "./transition.js";
+
+/** Every verification step needs a request that is awaiting one (a 409 otherwise). */
+function requireAwaiting(record: PrivacyRequestRecord): void {
+  if (record.status !== "awaiting-verification") {
+    throw new EngineError("conflict", `A request that is ${record.status} does not need verification`, {
+      reason: "not-awaiting-verification",
+    });
+  }
+}
 
 /** Each code allows a few tries; reissuing is capped too, so the tries cannot be renewed forever. */
 export const MAX_CODES_PER_REQUEST = 5;
@@ -14,11 +27,7 @@ export function issueCode(
   record: PrivacyRequestRecord,
   params: { sealedCode: string; codeHash: string; now: Date; ttlMinutes: number; actor: AuditActor; channel: string },
 ): RequestChange {
-  if (record.status !== "awaiting-verification") {
-    throw new EngineError("conflict", `A request that is ${record.status} does not need verification`, {
-      reason: "not-awaiting-verification",
-    });
-  }
+  requireAwaiting(record);
   const issued = (record.verification.code?.issued ?? 0) + 1;
   if (issued > MAX_CODES_PER_REQUEST) {
     throw new EngineError("conflict", `No more than ${MAX_CODES_PER_REQUEST} codes are issued for one request; verify by attestation or reject`, {
@@ -56,11 +65,7 @@ export function checkCode(
   record: PrivacyRequestRecord,
   params: { matches: boolean; now: Date; maxAttempts: number; actor: AuditActor; dueSoonDays: number },
 ): { change: RequestChange | undefined; outcome: CodeCheck; attemptsLeft: number } {
-  if (record.status !== "awaiting-verification") {
-    throw new EngineError("conflict", `A request that is ${record.status} does not need verification`, {
-      reason: "not-awaiting-verification",
-    });
-  }
+  requireAwaiting(record);
   const nowIso = params.now.toISOString();
   const refused = (outcome: "none" | "locked" | "expired", attemptsLeft: number) => ({
     outcome,
@@ -110,3 +115,48 @@ export function checkCode(
   };
 }
 
+
+/** Body of `POST /api/requests/{id}/attest`: who checked the identity, under the rules of the intake's `verification.by`. */
+export const AttestBody = z.strictObject({ by: AttestedVerification.shape.by });
+export type AttestBody = z.infer<typeof AttestBody>;
+
+export interface AttestParams {
+  /** The attestation's words (who checked the identity, and how), as the intake's `verification.by`. */
+  readonly by: string;
+  /** Keyed digest of `by`, as the intake records it: the audit proves the words without holding them. */
+  readonly attestationDigest: string;
+  /** Who attests, for the policy: a role of PRIVACY_ATTESTING_ROLES, or the engine itself. */
+  readonly caller: Parameters<typeof checkAttestation>[0];
+  readonly policy: AttestationPolicy;
+  readonly actor: AuditActor;
+  readonly now: Date;
+  readonly dueSoonDays: number;
+}
+
+/**
+ * Verifies a request awaiting verification by attestation, as if it had been opened attested: the
+ * same verification state, queued and enqueued, the pause ended and counted. The policy is the
+ * intake's and comes first (a 403 or a 409 that does not depend on the request's state); then
+ * a request that is not awaiting verification is a 409, as for a code. A refusal changes nothing.
+ */
+export function attestVerification(record: PrivacyRequestRecord, params: AttestParams): RequestChange {
+  checkAttestation(params.caller, record.type, params.policy);
+  requireAwaiting(record);
+  const next = moved(record, "verify", params.now, params.dueSoonDays, { verification: attestedVerification(params.by, params.actor, params.now) });
+  const nowIso = params.now.toISOString();
+  return {
+    record: next,
+    audit: [
+      {
+        at: nowIso,
+        actor: params.actor,
+        action: "verification.succeeded",
+        // Who attested: the caller's id; the attestation's words only as a keyed digest.
+        details: { method: "attested", attestedBy: params.actor.id, attestationDigest: params.attestationDigest },
+      },
+      transitionAudit(record, next.status, params.actor, params.now, { pausedDays: next.pausedDays, dueAt: next.dueAt }),
+    ],
+    events: [{ type: "request.status-changed", data: { from: record.status, to: next.status } }],
+    enqueue: true,
+  };
+}

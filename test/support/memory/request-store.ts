@@ -39,10 +39,13 @@ export class MemoryRequestStore implements RequestStore {
           (filter.orgId === undefined || r.orgId === filter.orgId) &&
           (filter.status === undefined || r.status === filter.status) &&
           (filter.type === undefined || r.type === filter.type) &&
+          (filter.jurisdiction === undefined || r.jurisdiction === filter.jurisdiction) &&
           (filter.dueBefore === undefined || effectiveDue(r) < filter.dueBefore),
       );
-    // Bound to the filter (which carries the caller's orgs): another listing's token is refused.
-    const binding = `list:${canonicalJson({ ...filter, orgIds: filter.orgIds === "*" ? "*" : [...filter.orgIds] })}`;
+    // Bound to the filter (which carries the caller's orgs) and its order: another listing's token is refused.
+    const sort = filter.sort ?? "newest";
+    const binding = `list:${canonicalJson({ ...filter, sort, orgIds: filter.orgIds === "*" ? "*" : [...filter.orgIds] })}`;
+    if (sort === "due") return keysetPage(rows, (r) => [effectiveDue(r), r.createdAt, r.id], binding, page.limit, page.continuationToken);
     return keysetPage(rows, (r) => [r.createdAt, r.id], binding, page.limit, page.continuationToken, [true, false]);
   }
 
