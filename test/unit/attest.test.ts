@@ -3,32 +3,15 @@
 // and the use case (src/engine/attest.ts) over in-memory deps with a fixed clock.
 
 import { describe, expect, it } from "vitest";
-import { parseSettings } from "../../src/config/settings.js";
-import { loadDataMap } from "../../src/config/data-map-loader.js";
 import { authorize, type Caller } from "../../src/domain/access.js";
 import type { AuditActor } from "../../src/domain/audit.js";
 import { EngineError } from "../../src/domain/errors.js";
-import {
-  AttestBody,
-  attestVerification,
-  closeRequest,
-  codeRequiredFor,
-  issueCode,
-  openRequest,
-  startWork,
-  type AttestationPolicy,
-  type PrivacyRequestRecord,
-} from "../../src/domain/privacy-request.js";
+import { AttestBody, attestVerification, closeRequest, codeRequiredFor, issueCode, openRequest, startWork, type AttestationPolicy, type PrivacyRequestRecord } from "../../src/domain/privacy-request.js";
 import { SubmitRequestBody } from "../../src/domain/request.js";
-import { attestRequest, type AttestDeps } from "../../src/engine/attest.js";
-import { engineConfig } from "../../src/engine/deps.js";
-import type { Logger } from "../../src/engine/ports.js";
+import { attestRequest } from "../../src/engine/attest.js";
 import { auditTrail, issueVerificationCode, submitRequest } from "../../src/engine/requests.js";
-import { MemoryAuditStore } from "../support/memory/audit-store.js";
 import { MemoryOrgDirectory } from "../support/memory/org-directory.js";
-import { MemoryOutboxStore } from "../support/memory/outbox-store.js";
-import { MemoryRequestStore } from "../support/memory/request-store.js";
-import { MemoryWorkQueue } from "../support/memory/work-queue.js";
+import { memoryRequestEngine, silentLogger } from "../support/memory/request-engine.js";
 import { rejection } from "../contracts/support.js";
 
 /** Monday 2 March 2026. */
@@ -152,35 +135,20 @@ const ORG = "org-memory-a";
 const STRICT = "org-memory-strict";
 const OTHER = "org-memory-b";
 const START = new Date("2030-03-04T09:00:00.000Z");
-const settings = parseSettings({
-  COSMOS_ENDPOINT: "http://127.0.0.1:8081",
-  COSMOS_KEY: "k",
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-  PRIVACY_SUBJECT_KEY_SECRET: "s".repeat(40),
-  PRIVACY_CERTIFICATE_KEY: "c".repeat(40),
-});
-const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = silentLogger;
 const adminKey: Caller = { id: "key-admin", kind: "api-key", role: "privacy-admin", orgs: "*" };
 const operatorA: Caller = { id: "key-operator-a", kind: "api-key", role: "privacy-operator", orgs: [ORG, STRICT] };
 const operatorB: Caller = { id: "key-operator-b", kind: "api-key", role: "privacy-operator", orgs: [OTHER] };
 
 function memoryEngine() {
-  const clock = { now: START };
-  const deps = {
-    requests: new MemoryRequestStore(),
-    audit: new MemoryAuditStore(),
-    outbox: new MemoryOutboxStore(),
-    work: new MemoryWorkQueue(() => clock.now.getTime()),
-    orgs: new MemoryOrgDirectory([
+  return memoryRequestEngine({
+    orgs: [
       { orgId: ORG, jurisdiction: "GDPR", defaultCountry: "DE" },
       { orgId: STRICT, jurisdiction: "GDPR", defaultCountry: "DE", verification: { requireCodeFor: ["access"] } },
       { orgId: OTHER, jurisdiction: "CCPA", defaultCountry: "US" },
-    ]),
-    dataMap: loadDataMap(),
-    config: engineConfig(settings),
-    now: () => clock.now,
-  } satisfies AttestDeps & Parameters<typeof submitRequest>[0];
-  return { deps, clock };
+    ],
+    start: START,
+  });
 }
 type Memory = ReturnType<typeof memoryEngine>["deps"];
 

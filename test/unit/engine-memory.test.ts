@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseSettings } from "../../src/config/settings.js";
-import { loadDataMap } from "../../src/config/data-map-loader.js";
 import { authorize, type Caller } from "../../src/domain/access.js";
 import { EngineError } from "../../src/domain/errors.js";
 import { SubmitRequestBody } from "../../src/domain/request.js";
 import { openSecret } from "../../src/domain/sealed-secret.js";
-import { engineConfig, type EngineDeps } from "../../src/engine/deps.js";
-import type { Logger, OutboxStore } from "../../src/engine/ports.js";
-import { auditTrail, cancel, extend, getRequest, issueVerificationCode, listRequests, reject, submitRequest, verifyRequest, type ActDeps, type SubmitDeps } from "../../src/engine/requests.js";
-import { MemoryAuditStore } from "../support/memory/audit-store.js";
-import { MemoryOrgDirectory } from "../support/memory/org-directory.js";
-import { MemoryOutboxStore } from "../support/memory/outbox-store.js";
-import { MemoryRequestStore } from "../support/memory/request-store.js";
-import { MemoryWorkQueue } from "../support/memory/work-queue.js";
+import type { OutboxStore } from "../../src/engine/ports.js";
+import { auditTrail, cancel, extend, getRequest, issueVerificationCode, listRequests, reject, submitRequest, verifyRequest } from "../../src/engine/requests.js";
+import { MEMORY_SETTINGS, memoryRequestEngine, silentLogger } from "../support/memory/request-engine.js";
 import { rejection } from "../contracts/support.js";
 
 // The request API's use cases (src/engine/requests.ts) over in-memory deps: no emulator, a fixed
@@ -23,36 +16,21 @@ const ORG = "org-memory-a";
 const OTHER_ORG = "org-memory-b";
 const START = new Date("2030-03-04T09:00:00.000Z");
 
-const settings = parseSettings({
-  COSMOS_ENDPOINT: "http://127.0.0.1:8081",
-  COSMOS_KEY: "k",
-  AzureWebJobsStorage: "UseDevelopmentStorage=true",
-  PRIVACY_SUBJECT_KEY_SECRET: "s".repeat(40),
-  PRIVACY_CERTIFICATE_KEY: "c".repeat(40),
-});
-
-const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const settings = MEMORY_SETTINGS;
+const silent = silentLogger;
 
 const admin: Caller = { id: "key-admin", kind: "api-key", role: "privacy-admin", orgs: "*" };
 const operatorB: Caller = { id: "key-operator-b", kind: "api-key", role: "privacy-operator", orgs: [OTHER_ORG] };
 
 function memoryEngine(options: { outbox?: OutboxStore } = {}) {
-  const clock = { now: START };
-  const outbox = new MemoryOutboxStore();
-  const deps = {
-    requests: new MemoryRequestStore(),
-    audit: new MemoryAuditStore(),
-    outbox: options.outbox ?? outbox,
-    work: new MemoryWorkQueue(() => clock.now.getTime()),
-    orgs: new MemoryOrgDirectory([
+  return memoryRequestEngine({
+    orgs: [
       { orgId: ORG, jurisdiction: "GDPR", defaultCountry: "DE" },
       { orgId: OTHER_ORG, jurisdiction: "CCPA", defaultCountry: "US" },
-    ]),
-    dataMap: loadDataMap(),
-    config: engineConfig(settings),
-    now: () => clock.now,
-  } satisfies SubmitDeps & ActDeps & Pick<EngineDeps, "requests" | "audit">;
-  return { deps, clock, outbox };
+    ],
+    start: START,
+    ...options,
+  });
 }
 
 const body = (overrides: Record<string, unknown> = {}) =>
