@@ -12,7 +12,7 @@ import {
 } from "../src/domain/request.js";
 import { AttestBody, type PrivacyRequestRecord } from "../src/domain/privacy-request.js";
 import { EngineError } from "../src/domain/errors.js";
-import { CertificateSchema } from "../src/domain/certificate.js";
+import { CertificateSchema, parseCertificateBody } from "../src/domain/certificate.js";
 import {
   auditTrail,
   certificateOf,
@@ -175,9 +175,10 @@ export function requestHandlers(deps: EngineDeps) {
 
   const verifyCertificateHandler = endpoint(deps, {
     action: "request:read",
-    body: CertificateSchema,
+    // Parsed here, not by the endpoint, so a 400 says what the body must be and which fields are missing.
+    body: z.unknown(),
     handle: ({ caller, body, deps }) => {
-      const check: CertificateCheckView = checkCertificate(deps, caller, body);
+      const check: CertificateCheckView = checkCertificate(deps, caller, parseCertificateBody(body));
       return Promise.resolve(json(200, check));
     },
   });
@@ -361,7 +362,7 @@ export function requestFunctions(deps: EngineDeps, h: RequestHandlers = requestH
         summary: "Check a certificate's signature",
         tags: ["erasure"],
         body: CertificateSchema,
-        responses: { 200: { description: "Whether the signature verifies", body: CertificateCheckView }, ...bodyFaults, 400: problem("Not a certificate"), ...common },
+        responses: { 200: { description: "Whether the signature verifies", body: CertificateCheckView }, ...bodyFaults, 400: problem("Not a certificate: the body must be the certificate as GET /api/requests/{id}/certificate returns it; the detail lists the missing field paths (reason invalid-input)"), ...common },
       },
     },
     {

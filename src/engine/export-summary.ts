@@ -10,6 +10,8 @@ export interface SummaryInput {
   readonly kind: "access" | "portability";
   readonly categories: readonly { category: Category; counts: { items: number; files: number; rows: number } }[];
   readonly generatedAt: string;
+  /** The controller's name, from the platform's organizations item; absent: "the organisation". */
+  readonly orgName?: string;
 }
 
 const escape = (text: string) =>
@@ -48,7 +50,7 @@ export function renderSummary(input: SummaryInput): string {
 <body>
 <h1>${escape(title)}</h1>
 <p>Request ${escape(request.id)}, received ${escape(request.receivedAt.slice(0, 10))}, answered under ${escape(request.jurisdiction)}. Package made ${escape(input.generatedAt)}.</p>
-<p>This package holds the personal data that the organisation (the controller) keeps about you on its WhatsApp engagement platform${kind === "portability" ? ", limited to the data you provided, in structured, machine-readable formats (JSON and CSV; see README.txt and schema.json)" : ""}.</p>
+<p>This package holds the personal data that ${input.orgName === undefined || input.orgName === "" ? "the organisation" : escape(input.orgName)} (the controller) keeps about you on its WhatsApp engagement platform${kind === "portability" ? ", limited to the data you provided, in structured, machine-readable formats (JSON and CSV; see README.txt and schema.json)" : ""}.</p>
 ${rows.length === 0 ? "<p>We found no personal data about you.</p>" : rows}
 <section>
 <h2>Your rights</h2>

@@ -59,7 +59,7 @@ export async function runExport(deps: ExportDeps, requestId: string, context: Ex
     const written = { items: 0, blobs: 0 };
     const pkg = await writeZipPackage(
       (stream) => deps.packages.upload(blobName, stream, { requestid: request.id, kind }),
-      (zip) => buildPackage(deps, request, run, kind, keys, result.items, country, zip, written),
+      (zip) => buildPackage(deps, request, run, kind, keys, result.items, country, zip, written, org?.name),
       { mtime: now },
     );
 
@@ -121,6 +121,7 @@ async function buildPackage(
   country: string | undefined,
   zip: PackageBuilder,
   written: { items: number; blobs: number },
+  orgName?: string,
 ): Promise<void> {
   const map: DataMap = deps.dataMap;
   const ports = { items: deps.platformItems, resolve: deps.resolve };
@@ -184,7 +185,7 @@ async function buildPackage(
   }
 
   const categories: { category: Category; counts: { items: number; files: number; rows: number } }[] = [...counts].map(([id, c]) => ({ category: categoryOf(map, id), counts: c }));
-  await zip.addText("summary.html", renderSummary({ request, kind, categories, generatedAt: deps.now().toISOString() }));
+  await zip.addText("summary.html", renderSummary({ request, kind, categories, generatedAt: deps.now().toISOString(), ...(orgName === undefined ? {} : { orgName }) }));
   if (kind === "portability") {
     await zip.addText("schema.json", JSON.stringify(portabilitySchema(map), null, 2));
     await zip.addText("README.txt", PORTABILITY_README);

@@ -111,6 +111,8 @@ export interface WorkQueue {
 
 export interface OrgProfile {
   readonly orgId: string;
+  /** The org's display name from the platform's organizations item (trimmed, bounded); the controller in packages. */
+  readonly name?: string;
   readonly jurisdiction?: Jurisdiction;
   readonly defaultCountry?: string;
   /** The org's own retention periods and ages, where its settings document sets them. */

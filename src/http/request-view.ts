@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { dueState } from "../domain/deadlines.js";
 import { isTerminal } from "../domain/lifecycle.js";
+import { allowedActions, REQUEST_ACTIONS } from "../domain/request-actions.js";
 import { deadlineOf, effectivePausedDays, type PrivacyRequestRecord } from "../domain/privacy-request.js";
 import { Jurisdiction, RequestStatus, RequestType, FieldChange, RestrictionGround, SuppressionPurpose } from "../domain/request.js";
 import type { AuditEntry, ChainVerification } from "../domain/audit.js";
@@ -128,17 +129,13 @@ export function toAuditTrailView(trail: { readonly requestId: string; readonly e
   };
 }
 
-export function requestLinks(id: string): Record<string, string> {
-  const self = `/api/requests/${id}`;
-  return {
-    self,
-    audit: `${self}/audit`,
-    verification: `${self}/verification`,
-    verify: `${self}/verify`,
-    extend: `${self}/extend`,
-    reject: `${self}/reject`,
-    cancel: `${self}/cancel`,
-  };
+/** The request's links: self and audit always; each action only when its state allows it (allowedActions). */
+export function requestLinks(record: PrivacyRequestRecord, now: Date): Record<string, string> {
+  const self = `/api/requests/${record.id}`;
+  const links: Record<string, string> = { self, audit: `${self}/audit` };
+  const allowed = allowedActions(record, now);
+  for (const action of REQUEST_ACTIONS) if (allowed.has(action)) links[action] = `${self}/${action}`;
+  return links;
 }
 
 export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDays: number): RequestView {
@@ -205,11 +202,7 @@ export function toRequestView(record: PrivacyRequestRecord, now: Date, dueSoonDa
         }),
     ...(record.applied === undefined ? {} : { applied: { places: { ...record.applied.places }, registryEntries: record.applied.registryEntries, ...(record.applied.fields === undefined ? {} : { fields: [...record.applied.fields] }) } }),
     ...(record.followUp === undefined ? {} : { followUp: record.followUp }),
-    links: {
-      ...requestLinks(record.id),
-      ...(record.type === "restriction" ? { lift: `/api/requests/${record.id}/lift` } : {}),
-      ...(record.delivery === undefined ? {} : { package: `/api/requests/${record.id}/package` }),
-    },
+    links: requestLinks(record, now),
   };
 }
 

@@ -29,7 +29,7 @@ export class CosmosOrgDirectory implements OrgDirectory {
   async get(orgId: string): Promise<OrgProfile | undefined> {
     try {
       const [platform, engine] = await Promise.all([
-        this.organizations.item(orgId, orgId).read<{ settings?: unknown }>(),
+        this.organizations.item(orgId, orgId).read<{ settings?: unknown; name?: unknown }>(),
         this.orgSettings.item(orgId, orgId).read<Record<string, unknown>>(),
       ]);
       if (platform.resource === undefined) return undefined;
@@ -38,8 +38,10 @@ export class CosmosOrgDirectory implements OrgDirectory {
       const merged = { ...(fromPlatform.success ? fromPlatform.data : {}), ...definedOnly(fromEngine.success ? fromEngine.data : {}) };
       // The org's retention policy lives in the engine's document only; a malformed one counts as none.
       const retention = RetentionOverrides.safeParse(engine.resource?.retention);
+      const name = orgNameOf(platform.resource.name);
       return {
         orgId,
+        ...(name === undefined ? {} : { name }),
         ...(retention.success && engine.resource?.retention !== undefined ? { retention: retention.data } : {}),
         ...(merged.jurisdiction === undefined ? {} : { jurisdiction: merged.jurisdiction }),
         ...(merged.defaultCountry === undefined ? {} : { defaultCountry: merged.defaultCountry }),
@@ -65,6 +67,15 @@ export class CosmosOrgDirectory implements OrgDirectory {
       throw mapCosmosError(error, "organizations");
     }
   }
+}
+
+const MAX_ORG_NAME_LENGTH = 200;
+
+/** The platform item's `name`, trimmed and bounded; anything else (absent, blank, not a string) is none. */
+function orgNameOf(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim().slice(0, MAX_ORG_NAME_LENGTH).trim();
+  return trimmed === "" ? undefined : trimmed;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -44,7 +44,9 @@ describe("POST /api/requests", () => {
     expect(view.subject).toEqual({ phone: "+4930901820", email: "mila.hartmann@example.com" });
     expect(view.subjectKey).toMatch(/^sk_[0-9a-f]{64}$/);
     expect(response.headers.location).toBe(`/api/requests/${view.id}`);
-    expect(view.links.verify).toBe(`/api/requests/${view.id}/verify`);
+    // No code issued yet: the link offered is the one that issues a code, not the one that answers it.
+    expect(view.links.verification).toBe(`/api/requests/${view.id}/verification`);
+    expect(view.links.verify).toBeUndefined();
     expect(view.pausedDays).toBeGreaterThanOrEqual(0);
   });
 
